@@ -1,0 +1,69 @@
+"""The ``exercise-classifier`` console command.
+
+Each subcommand lives in the module that owns the work and exposes two functions:
+``add_arguments(parser)`` and ``run(args) -> int``. Those modules must stay cheap to import (no TensorFlow,
+MediaPipe or Ray at module level) so that ``--help`` and argument errors are instant, and so a Ray job can call
+the command as it is (``ray job submit -- exercise-classifier extract ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# name -> (module, one-line help). Order is the order shown in --help.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "synth": ("exercise_classifier.synth.cli", "generate synthetic exercise clips or landmark sequences"),
+    "extract": ("exercise_classifier.pipelines.extract", "videos -> pose/feature Parquet shards (Ray Data)"),
+    "train": ("exercise_classifier.pipelines.train", "train the classifier on feature shards (Ray Train)"),
+    "evaluate": ("exercise_classifier.pipelines.evaluate", "evaluate a model on feature shards; JSON + HTML report"),
+    "score": ("exercise_classifier.pipelines.score", "label a video library with a trained model (Ray Data)"),
+    "demo": ("exercise_classifier.pipelines.demo", "the whole chain on a small synthetic library"),
+    "bench": ("exercise_classifier.pipelines.bench", "measure extraction throughput against the pose-only limit"),
+}
+
+
+class CliError(Exception):
+    """An error the user can fix; printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="exercise-classifier", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # a subcommand not built yet must not break the others
+            if exc.name and exc.name.startswith("exercise_classifier"):
+                continue
+            raise
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except CliError as exc:
+        print(f"exercise-classifier {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
