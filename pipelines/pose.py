@@ -1,0 +1,79 @@
+"""MediaPipe Pose on a stream of frames, in a process that never imports TensorFlow.
+
+``import mediapipe`` imports TensorFlow when it is installed (for ``tf.io.gfile`` in its metadata tools), which
+costs ~3 s and ~600 MiB per process. Pose workers block it: :func:`import_mediapipe` marks ``tensorflow`` as
+unimportable in ``sys.modules`` before the first mediapipe import. Only call it in processes that never need TF
+(pose actors); the model actors are separate processes.
+
+One :class:`PoseTracker` per video, frames in time order: MediaPipe's video mode keeps tracking state between
+frames (detector on the first frame and after a loss, tracker otherwise), which is both faster and steadier.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..features.landmarks import NUM_LANDMARKS
+
+
+@dataclass(frozen=True)
+class PoseSettings:
+    model_complexity: int = 1  # 0 and 2 need model files that mediapipe downloads at run time: offline only 1 works
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    smooth_landmarks: bool = True
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def import_mediapipe():
+    """Import mediapipe without letting it import TensorFlow (see module docstring)."""
+    if "mediapipe" not in sys.modules:
+        sys.modules.setdefault("tensorflow", None)
+    import mediapipe as mp
+
+    return mp
+
+
+class PoseTracker:
+    """Stateful per-video pose estimation; a context manager that releases MediaPipe's graph."""
+
+    def __init__(self, settings: PoseSettings = PoseSettings()):
+        mp = import_mediapipe()
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=False,
+            model_complexity=settings.model_complexity,
+            smooth_landmarks=settings.smooth_landmarks,
+            enable_segmentation=False,
+            min_detection_confidence=settings.min_detection_confidence,
+            min_tracking_confidence=settings.min_tracking_confidence,
+        )
+
+    def __enter__(self) -> "PoseTracker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pose is not None:
+            self._pose.close()
+            self._pose = None
+
+    def process(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Landmarks of one RGB frame: ``(33, 4)`` image x, y, z, visibility and ``(33, 3)`` world x, y, z.
+
+        Both are all-NaN when no person was found, so "not detected" can never be mistaken for a pose.
+        """
+        result = self._pose.process(rgb)
+        image = np.full((NUM_LANDMARKS, 4), np.nan, np.float32)
+        world = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
+        if result.pose_landmarks is not None:
+            image[:] = [(p.x, p.y, p.z, p.visibility) for p in result.pose_landmarks.landmark]
+        if result.pose_world_landmarks is not None:
+            world[:] = [(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark]
+        return image, world

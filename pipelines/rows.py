@@ -1,0 +1,175 @@
+"""Build one extraction row (see :mod:`.schema`) from per-frame pose output.
+
+Both real videos (after MediaPipe) and synthetic landmark sequences (``train --synthetic N``) become rows
+here, so they are featurised by exactly the same code path. The label never enters this function's feature
+computation: it is copied into its own column and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..features.landmarks import NUM_LANDMARKS
+from . import schema
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """How sampled frames become the feature sequence (stored with every row as ``pose_config``)."""
+
+    sample_fps: float = 15.0
+    min_visibility: float = 0.6          # frames whose mean landmark visibility is lower are dropped
+    max_gap: int = 3                     # gaps up to this many sampled frames are interpolated, longer ones split
+    min_segment: int = 5                 # shorter continuous runs are discarded
+    min_detection_rate: float = 0.30     # below: status low_detection (kept, flagged)
+    min_feature_frames: int = 10         # below: status too_short (no window can be made)
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass
+class VideoMeta:
+    """What the decoder learned about the source, independent of pose."""
+
+    uri: str
+    video_id: str
+    source_size: int | None = None
+    label: str | None = None
+    group: str | None = None
+    width: int | None = None
+    height: int | None = None
+    rotation: int = 0
+    fps: float | None = None
+    frame_count: int | None = None
+    duration_s: float | None = None
+
+
+def _frames_list(a: np.ndarray | None) -> list | None:
+    if a is None:
+        return None
+    a = np.asarray(a, dtype=np.float32)
+    return [row for row in a.reshape(a.shape[0], -1)]
+
+
+def failed_row(meta: VideoMeta, status: str, error: str, settings: FeatureSettings, *, processing_s: float = 0.0,
+               feature_version: str | None = None) -> dict:
+    """A row for a video that produced no features; every column present so shards share one schema."""
+    from ..features.table import FEATURE_VERSION
+
+    row = {name: None for name in schema.EXTRACT_COLUMNS}
+    row.update(_meta_columns(meta))
+    row.update(
+        status=status,
+        error=error,
+        sample_fps=settings.sample_fps,
+        sampled_frames=0,
+        detected_frames=0,
+        detection_rate=0.0,
+        feature_version=feature_version or FEATURE_VERSION,
+        schema_version=schema.SCHEMA_VERSION,
+        pose_config=settings.to_json(),
+        processing_s=float(processing_s),
+    )
+    return row
+
+
+def _meta_columns(meta: VideoMeta) -> dict:
+    return dict(
+        video_id=meta.video_id, uri=meta.uri, source_size=meta.source_size, label=meta.label, group=meta.group,
+        width=meta.width, height=meta.height, rotation=meta.rotation, fps=meta.fps,
+        frame_count=meta.frame_count, duration_s=meta.duration_s,
+    )
+
+
+def landmarks_row(
+    meta: VideoMeta,
+    landmarks: np.ndarray,
+    world_landmarks: np.ndarray | None,
+    frame_index: np.ndarray,
+    settings: FeatureSettings,
+    *,
+    processing_s: float = 0.0,
+) -> dict:
+    """Row for a video whose sampled frames went through pose.
+
+    ``landmarks``: (T, 33, 4) float, rows of NaN where no pose was detected. ``world_landmarks``: (T, 33, 3) or None.
+    Status is decided here, from the pose alone, so extract, score and synthetic data agree on it.
+    """
+    from ..features.sequence import sequence_features
+    from ..features.table import FEATURE_VERSION, NUM_FEATURES
+
+    landmarks = np.asarray(landmarks, dtype=np.float32)
+    if landmarks.ndim != 3 or landmarks.shape[1:] != (NUM_LANDMARKS, 4):
+        raise ValueError(f"landmarks must be (T, {NUM_LANDMARKS}, 4), got {landmarks.shape}")
+    t = landmarks.shape[0]
+    detected = ~np.isnan(landmarks).any(axis=(1, 2))
+    n_detected = int(detected.sum())
+    mean_vis = float(landmarks[detected, :, 3].mean()) if n_detected else 0.0
+    rate = n_detected / t if t else 0.0
+    aspect = (meta.width / meta.height) if meta.width and meta.height else 1.0
+
+    feats = np.zeros((0, NUM_FEATURES), np.float32)
+    seg = np.zeros((0,), np.int32)
+    kept = np.zeros((0,), np.int32)
+    if n_detected:
+        feats, seg, kept = sequence_features(
+            landmarks, aspect_ratio=aspect, fps=settings.sample_fps,
+            min_visibility=settings.min_visibility, max_gap=settings.max_gap, min_segment=settings.min_segment,
+        )
+
+    if n_detected == 0:
+        status, error = schema.STATUS_NO_PERSON, f"no person detected in {t} sampled frames"
+    elif len(feats) == 0:
+        status, error = schema.STATUS_NO_PERSON, (
+            f"pose found in {n_detected}/{t} frames but none with mean visibility >= {settings.min_visibility}")
+    elif len(feats) < settings.min_feature_frames:
+        status, error = schema.STATUS_TOO_SHORT, (
+            f"only {len(feats)} usable frames (< {settings.min_feature_frames}) for a window")
+    elif rate < settings.min_detection_rate:
+        status, error = schema.STATUS_LOW_DETECTION, (
+            f"pose detected in {rate:.0%} of sampled frames (< {settings.min_detection_rate:.0%})")
+    else:
+        status, error = schema.STATUS_OK, None
+
+    row = {name: None for name in schema.EXTRACT_COLUMNS}
+    row.update(_meta_columns(meta))
+    row.update(
+        status=status,
+        error=error,
+        sample_fps=settings.sample_fps,
+        sampled_frames=t,
+        detected_frames=n_detected,
+        detection_rate=float(rate),
+        mean_visibility=mean_vis,
+        frame_index=np.asarray(frame_index, dtype=np.int32),
+        landmarks=_frames_list(landmarks),
+        world_landmarks=_frames_list(world_landmarks),
+        features=_frames_list(feats),
+        feature_frame=np.asarray(kept, dtype=np.int32),
+        feature_segment=np.asarray(seg, dtype=np.int32),
+        feature_version=FEATURE_VERSION,
+        schema_version=schema.SCHEMA_VERSION,
+        pose_config=settings.to_json(),
+        processing_s=float(processing_s),
+    )
+    return row
+
+
+def rows_to_table(rows: list[dict]):
+    """Rows -> a pyarrow Table with exactly :data:`schema.EXTRACT_SCHEMA`."""
+    import pyarrow as pa
+
+    cols = {}
+    for name in schema.EXTRACT_COLUMNS:
+        vals = [r.get(name) for r in rows]
+        typ = schema.EXTRACT_SCHEMA.field(name).type
+        if pa.types.is_list(typ):
+            vals = [None if v is None else [np.asarray(x).tolist() for x in v] if pa.types.is_list(typ.value_type)
+                    else np.asarray(v).tolist() for v in vals]
+        cols[name] = pa.array(vals, type=typ)
+    return pa.table(cols, schema=schema.EXTRACT_SCHEMA)

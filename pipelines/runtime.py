@@ -1,0 +1,71 @@
+"""Starting or joining Ray, the same way for every job.
+
+Default: a local Ray started in-process. ``--address`` / ``RAY_ADDRESS``: join an existing cluster (KubeRay,
+``ray start``). Worker processes on a cluster do not inherit the driver's environment, so the S3 settings
+(endpoint, region, and credentials when they are in the environment) are forwarded through the job's
+``runtime_env``; on a real cluster prefer instance/IRSA roles so no credentials travel at all. Values are never
+logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+FORWARDED_ENV = (
+    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
+)
+QUIET_ENV = {"GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2", "TF_USE_LEGACY_KERAS": "1",
+             "RAY_DEDUP_LOGS": "1"}
+
+
+def add_ray_arguments(parser) -> None:
+    parser.add_argument("--address", default=None,
+                        help="Ray cluster to join (default: $RAY_ADDRESS, else start a local Ray in-process)")
+    parser.add_argument("--num-cpus", type=int, default=None, help="CPUs for a local Ray (default: all)")
+
+
+@contextlib.contextmanager
+def ray_session(address: str | None = None, num_cpus: int | None = None):
+    """Yield an initialised Ray; shut it down afterwards only if this call started it."""
+    import ray
+
+    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+    for k, v in QUIET_ENV.items():
+        os.environ.setdefault(k, v)
+    if ray.is_initialized():
+        yield ray
+        return
+    address = address or os.environ.get("RAY_ADDRESS")
+    env_vars = {k: os.environ[k] for k in FORWARDED_ENV if os.environ.get(k)}
+    env_vars.update(QUIET_ENV)
+    runtime_env = {"env_vars": env_vars}
+    if address:
+        log.info("joining Ray cluster at %s", address)
+        ray.init(address=address, runtime_env=runtime_env, log_to_driver=True)
+    else:
+        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, runtime_env=runtime_env,
+                 log_to_driver=True, configure_logging=False)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def quiet_ray_data() -> None:
+    """Our own progress bar replaces Ray Data's per-operator bars (noisy in logs of batch jobs)."""
+    from ray.data import DataContext
+
+    ctx = DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    with contextlib.suppress(AttributeError):
+        ctx.enable_operator_progress_bars = False
+
+
+def cluster_cpus(ray) -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))

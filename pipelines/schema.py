@@ -1,0 +1,68 @@
+"""Parquet schema of the extraction shards: one row per video.
+
+This is the contract between ``extract`` (writes it), ``train``/``evaluate`` (read ``features``) and ``score``
+(re-scores from it). Per-frame data are nested lists so a row carries a whole video and a shard is self-contained:
+
+* ``landmarks``       per *sampled* frame, 33 x (x, y, z, visibility) = 132 float32, NaN where no pose was found
+* ``world_landmarks`` per sampled frame, 33 x (x, y, z) metres, hip-centred (MediaPipe world landmarks), NaN likewise
+* ``frame_index``     per sampled frame, the index of that frame in the decoded source video
+* ``features``        per *kept* frame (after visibility filter + gap interpolation), NUM_FEATURES float32
+* ``feature_frame``   per kept frame, the index into the sampled frames it came from
+* ``feature_segment`` per kept frame, the continuous-segment id (windows never cross a segment boundary)
+
+Raw landmarks are kept so features can be recomputed (new ``feature_version``) without re-running pose.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+
+# Status values, in the order a video can fail. Only `ok` and `low_detection` rows carry usable features.
+STATUS_OK = "ok"
+STATUS_LOW_DETECTION = "low_detection"  # < min detection rate: kept (features present) but flagged
+STATUS_NO_PERSON = "no_person"          # decoded fine, no usable pose in any frame
+STATUS_TOO_SHORT = "too_short"          # too few usable frames for one window
+STATUS_UNREADABLE = "unreadable"        # empty, truncated, not a video, no video stream
+STATUS_ERROR = "error"                  # unexpected failure; `error` holds the exception text
+STATUSES = (STATUS_OK, STATUS_LOW_DETECTION, STATUS_NO_PERSON, STATUS_TOO_SHORT, STATUS_UNREADABLE, STATUS_ERROR)
+USABLE_STATUSES = (STATUS_OK, STATUS_LOW_DETECTION)
+
+_f32_frames = pa.list_(pa.list_(pa.float32()))
+
+EXTRACT_SCHEMA = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),      # sha256 of the file content (first 32 hex)
+        pa.field("uri", pa.string(), nullable=False),           # where the video was read from
+        pa.field("source_size", pa.int64()),
+        pa.field("label", pa.string()),                         # canonical class name, null when unlabelled
+        pa.field("group", pa.string()),                         # source / near-duplicate group (split key)
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("error", pa.string()),                         # human-readable reason when status != ok
+        pa.field("width", pa.int32()),                          # as displayed (after rotation)
+        pa.field("height", pa.int32()),
+        pa.field("rotation", pa.int32()),                       # rotation metadata of the source, degrees
+        pa.field("fps", pa.float64()),
+        pa.field("frame_count", pa.int64()),                    # frames decoded
+        pa.field("duration_s", pa.float64()),
+        pa.field("sample_fps", pa.float64()),                   # target sampling rate
+        pa.field("sampled_frames", pa.int32()),
+        pa.field("detected_frames", pa.int32()),
+        pa.field("detection_rate", pa.float32()),
+        pa.field("mean_visibility", pa.float32()),              # over detected frames
+        pa.field("frame_index", pa.list_(pa.int32())),
+        pa.field("landmarks", _f32_frames),
+        pa.field("world_landmarks", _f32_frames),
+        pa.field("features", _f32_frames),
+        pa.field("feature_frame", pa.list_(pa.int32())),
+        pa.field("feature_segment", pa.list_(pa.int32())),
+        pa.field("feature_version", pa.string(), nullable=False),
+        pa.field("schema_version", pa.string(), nullable=False),
+        pa.field("pose_config", pa.string()),                   # JSON of the pose/sampling settings used
+        pa.field("processing_s", pa.float64()),
+    ],
+    metadata={"schema_version": SCHEMA_VERSION},
+)
+
+EXTRACT_COLUMNS = tuple(EXTRACT_SCHEMA.names)

@@ -1,0 +1,270 @@
+"""The one storage layer: local folders and ``s3://`` URIs behind the same few functions.
+
+Every pipeline stage reads and writes through here, so a job moves from a laptop folder to object storage by
+changing a URI, nothing else. Built on ``pyarrow.fs`` (the same filesystem objects Ray Data and Parquet use).
+
+S3 settings come from the standard AWS environment/config chain (``AWS_ENDPOINT_URL``, ``AWS_DEFAULT_REGION``/
+``AWS_REGION``, credentials via env, ``~/.aws`` or instance metadata). Credentials are never read into this module,
+never logged, and never placed in error messages: pyarrow resolves them itself.
+
+Atomicity: a finished object must never be visible half-written. On S3 an object appears only when its upload
+completes; on a local filesystem we write ``.<name>.tmp-<uuid>`` beside the target and rename it into place.
+Readers skip names that start with ``.`` or ``_`` (pyarrow's default ignore prefixes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import json
+import os
+import posixpath
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".avi", ".mkv", ".webm")
+S3_RETRY_ATTEMPTS = 10  # transient S3 errors (5xx, throttling, resets) are retried by the AWS SDK with backoff
+
+
+class StorageError(Exception):
+    """A URI that cannot be used (missing, not a folder, not writable). Message is safe to print."""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    uri: str
+    size: int
+    mtime_ns: int | None
+
+
+def is_s3(uri: str) -> bool:
+    return uri.startswith("s3://")
+
+
+def _s3_endpoint() -> tuple[str | None, str | None]:
+    url = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if not url:
+        return None, None
+    parsed = urlparse(url)
+    if parsed.scheme and parsed.netloc:
+        return parsed.netloc, parsed.scheme
+    return url, None
+
+
+@functools.lru_cache(maxsize=8)
+def _s3_filesystem(endpoint: str | None, scheme: str | None, region: str | None) -> pafs.S3FileSystem:
+    kwargs: dict = {
+        "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=S3_RETRY_ATTEMPTS),
+        "connect_timeout": 10,
+        "request_timeout": 120,
+    }
+    if endpoint:
+        kwargs["endpoint_override"] = endpoint
+    if scheme:
+        kwargs["scheme"] = scheme
+    if region:
+        kwargs["region"] = region
+    return pafs.S3FileSystem(**kwargs)
+
+
+def filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
+    """Return ``(filesystem, path)`` for a local path, ``file://`` URI or ``s3://bucket/key`` URI."""
+    if is_s3(uri):
+        endpoint, scheme = _s3_endpoint()
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        return _s3_filesystem(endpoint, scheme, region), uri[len("s3://"):].rstrip("/")
+    if uri.startswith("file://"):
+        uri = uri[len("file://"):]
+    return pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(uri))
+
+
+def to_uri(fs: pafs.FileSystem, path: str) -> str:
+    return f"s3://{path}" if isinstance(fs, pafs.S3FileSystem) else path
+
+
+def join(uri: str, *parts: str) -> str:
+    if is_s3(uri):
+        return "s3://" + posixpath.join(uri[len("s3://"):].rstrip("/"), *parts)
+    return os.path.join(uri, *parts)
+
+
+def basename(uri: str) -> str:
+    return posixpath.basename(uri.rstrip("/")) if is_s3(uri) else os.path.basename(uri.rstrip(os.sep))
+
+
+def parent_name(uri: str) -> str:
+    """Name of the folder that holds ``uri`` (the label in ``<label>/<clip>.mp4`` libraries)."""
+    if is_s3(uri):
+        return posixpath.basename(posixpath.dirname(uri[len("s3://"):]))
+    return os.path.basename(os.path.dirname(os.path.abspath(uri)))
+
+
+def exists(uri: str) -> bool:
+    fs, path = filesystem(uri)
+    return fs.get_file_info(path).type != pafs.FileType.NotFound
+
+
+def is_dir(uri: str) -> bool:
+    fs, path = filesystem(uri)
+    return fs.get_file_info(path).type == pafs.FileType.Directory
+
+
+def _visible(path: str) -> bool:
+    return not any(part.startswith((".", "_")) for part in path.split("/")[-1:])
+
+
+def list_files(uri: str, extensions: Iterable[str] | None = None, *, recursive: bool = True) -> list[FileEntry]:
+    """Files under ``uri`` (sorted by URI), optionally filtered by extension (case-insensitive).
+
+    A single file URI lists as itself. Hidden/temporary names (``.x``, ``_x``) are skipped.
+    """
+    fs, path = filesystem(uri)
+    info = fs.get_file_info(path)
+    exts = tuple(e.lower() for e in extensions) if extensions else None
+    if info.type == pafs.FileType.File:
+        infos = [info]
+    elif info.type == pafs.FileType.Directory or (is_s3(uri) and info.type == pafs.FileType.NotFound):
+        try:
+            infos = fs.get_file_info(pafs.FileSelector(path, recursive=recursive, allow_not_found=True))
+        except OSError as exc:
+            raise StorageError(f"cannot list {uri}: {exc}") from None
+    else:
+        raise StorageError(f"input not found: {uri}")
+    out = []
+    for fi in infos:
+        if fi.type != pafs.FileType.File or not _visible(fi.path):
+            continue
+        if exts and not fi.path.lower().endswith(exts):
+            continue
+        out.append(FileEntry(to_uri(fs, fi.path), int(fi.size or 0), fi.mtime_ns))
+    return sorted(out, key=lambda e: e.uri)
+
+
+def read_bytes(uri: str) -> bytes:
+    fs, path = filesystem(uri)
+    with fs.open_input_stream(path) as f:
+        return f.read()
+
+
+def read_json(uri: str):
+    return json.loads(read_bytes(uri).decode("utf-8"))
+
+
+def makedirs(uri: str) -> None:
+    fs, path = filesystem(uri)
+    if isinstance(fs, pafs.LocalFileSystem):
+        os.makedirs(path, exist_ok=True)
+    # S3 has no folders; a prefix exists once an object is written under it.
+
+
+def check_writable(uri: str) -> None:
+    """Fail early (before any expensive work) if ``uri`` cannot take output."""
+    fs, path = filesystem(uri)
+    if isinstance(fs, pafs.LocalFileSystem):
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"output is not writable: {uri} ({exc.strerror})") from None
+        if not os.access(path, os.W_OK):
+            raise StorageError(f"output is not writable: {uri}")
+        return
+    probe = posixpath.join(path, f"_write_probe_{uuid.uuid4().hex}")
+    try:
+        with fs.open_output_stream(probe) as f:
+            f.write(b"")
+        fs.delete_file(probe)
+    except OSError as exc:
+        raise StorageError(f"output is not writable: {uri} ({type(exc).__name__})") from None
+
+
+def write_bytes_atomic(uri: str, data: bytes) -> None:
+    """Write ``data`` so that ``uri`` is either absent, or complete — never partial."""
+    fs, path = filesystem(uri)
+    if isinstance(fs, pafs.LocalFileSystem):
+        directory = os.path.dirname(path)
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.tmp-", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return
+    with fs.open_output_stream(path) as f:  # S3: object becomes visible only when the upload completes
+        f.write(data)
+
+
+def write_json_atomic(uri: str, obj) -> None:
+    write_bytes_atomic(uri, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8"))
+
+
+def write_parquet_atomic(uri: str, table: pa.Table) -> None:
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    write_bytes_atomic(uri, buf.getvalue())
+
+
+def read_parquet_dir(uri: str, columns: list[str] | None = None) -> pa.Table | None:
+    """All visible ``*.parquet`` files under ``uri`` as one table, or None when there are none."""
+    files = [e.uri for e in list_files(uri, (".parquet",))] if exists(uri) or is_s3(uri) else []
+    if not files:
+        return None
+    fs, _ = filesystem(uri)
+    tables = [pq.read_table(filesystem(f)[1], columns=columns, filesystem=fs) for f in files]
+    return pa.concat_tables(tables, promote_options="default")
+
+
+def remove_stale_temporaries(uri: str) -> int:
+    """Delete ``.name.tmp-*`` leftovers of a crashed local writer. S3 never has them. Returns the count."""
+    fs, path = filesystem(uri)
+    if not isinstance(fs, pafs.LocalFileSystem) or not os.path.isdir(path):
+        return 0
+    n = 0
+    for name in os.listdir(path):
+        if name.startswith(".") and ".tmp-" in name:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(path, name))
+                n += 1
+    return n
+
+
+@contextlib.contextmanager
+def local_file(uri: str, *, chunk_size: int = 8 << 20) -> Iterator[str]:
+    """A local path for ``uri``: the file itself when local, else a streamed temporary copy (deleted after).
+
+    Video decoders need a seekable local file; objects are streamed to disk in chunks, never held in memory.
+    """
+    fs, path = filesystem(uri)
+    if isinstance(fs, pafs.LocalFileSystem):
+        yield path
+        return
+    suffix = os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(prefix="exc-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as out, fs.open_input_stream(path) as src:
+            shutil.copyfileobj(src, out, chunk_size)
+        yield tmp
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def copy_tree(src_uri: str, dst_uri: str) -> None:
+    """Copy a small folder of artifacts (a model directory) between any two URIs."""
+    for entry in list_files(src_uri):
+        rel = entry.uri[len(src_uri.rstrip("/")) + 1:]
+        write_bytes_atomic(join(dst_uri, *rel.split("/")), read_bytes(entry.uri))
