@@ -57,7 +57,11 @@ def s3_server():
 def s3_bucket(s3_server, request):
     import boto3
 
-    name = "bkt-" + request.node.name.lower().replace("_", "-")[:40].strip("-")
+    import re
+    import uuid
+
+    slug = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower())[:30].strip("-")
+    name = f"bkt-{slug}-{uuid.uuid4().hex[:8]}"
     boto3.client("s3").create_bucket(Bucket=name)
     return f"s3://{name}"
 

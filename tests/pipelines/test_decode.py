@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exercise_classifier.pipelines.decode import DecodeStats, UnreadableVideo, iter_sampled_frames, probe, \
+    sample_mask_step
+
+from .conftest import media
+
+
+@pytest.mark.parametrize("src,expected", [(30, 2), (60, 4), (15, 1)])
+def test_sampling_keeps_a_fixed_target_rate(src, expected):
+    kept = [i for i in range(120) if sample_mask_step(i, src, 15.0)]
+    assert np.all(np.diff(kept) == expected)
+
+
+def test_sampling_at_25fps_keeps_15_of_25():
+    kept = [i for i in range(250) if sample_mask_step(i, 25, 15.0)]
+    assert len(kept) == 150
+
+
+def test_decode_streams_sampled_rgb_frames(tmp_path):
+    frames = media.noise_frames(24, 320, 240)
+    path = media.write_video(tmp_path / "v.mp4", frames, fps=60)
+    cap, info = probe(str(path))
+    stats = DecodeStats()
+    out = list(iter_sampled_frames(cap, info, 15.0, stats))
+    assert [i for i, _ in out] == [0, 4, 8, 12, 16, 20]
+    assert stats.frames_decoded == 24 and stats.frames_sampled == 6
+    assert out[0][1].shape == (240, 320, 3) and out[0][1].dtype == np.uint8
+    assert info.fps == 60 and (info.width, info.height) == (320, 240)
+
+
+def test_huge_frames_are_downscaled_for_pose(tmp_path):
+    path = media.write_video(tmp_path / "big.mp4", media.noise_frames(2, 3840, 2160))
+    cap, info = probe(str(path))
+    (_, frame), = list(iter_sampled_frames(cap, info, 15.0, DecodeStats()))
+    assert max(frame.shape[:2]) == 1280 and (info.width, info.height) == (3840, 2160)
+
+
+@pytest.mark.parametrize("content,reason", [(b"", "empty file"), (b"plain text" * 50, "not a video file")])
+def test_unreadable_files_say_why(tmp_path, content, reason):
+    p = tmp_path / "bad.mp4"
+    p.write_bytes(content)
+    with pytest.raises(UnreadableVideo, match=reason):
+        probe(str(p))
+
+
+def test_audio_only_file(tmp_path):
+    with pytest.raises(UnreadableVideo, match="no video stream"):
+        probe(str(media.write_audio_only(tmp_path / "a.mp4")))

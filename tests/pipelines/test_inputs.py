@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from exercise_classifier.pipelines.inputs import InputError, VideoTask, discover, plan_shards
+
+
+def _touch(p):
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(b"x")
+    return p
+
+
+def test_folder_labels_are_normalised(tmp_path):
+    _touch(tmp_path / "Push_Up" / "a.mp4")
+    _touch(tmp_path / "BARBELL BICEPS CURL" / "b.MOV")
+    _touch(tmp_path / "squat" / "notes.txt")
+    tasks = discover(str(tmp_path))
+    assert [(t.uri.rsplit("/", 1)[1], t.label) for t in tasks] == [("b.MOV", "barbell biceps curl"), ("a.mp4", "push-up")]
+
+
+def test_unknown_labels_are_all_listed(tmp_path):
+    _touch(tmp_path / "squatz" / "a.mp4")
+    _touch(tmp_path / "jumping jacks" / "b.mp4")
+    with pytest.raises(InputError) as e:
+        discover(str(tmp_path))
+    assert "'squatz'" in str(e.value) and "'jumping jacks'" in str(e.value)
+
+
+def test_unlabelled_and_manifest(tmp_path):
+    a = _touch(tmp_path / "v" / "x" / "a.mp4")
+    _touch(tmp_path / "v" / "b.webm")
+    assert all(t.label is None for t in discover(str(tmp_path / "v"), "none"))
+    (tmp_path / "m.csv").write_text("path,label,group\nx/a.mp4,Hammer Curl,g1\nb.webm,plank,g2\n")
+    tasks = discover(str(tmp_path / "v"), str(tmp_path / "m.csv"))
+    assert [(t.label, t.group) for t in tasks] == [("plank", "g2"), ("hammer curl", "g1")]
+    assert tasks[1].uri == str(a)
+
+
+def test_empty_input_is_an_error(tmp_path):
+    with pytest.raises(InputError, match="no video files"):
+        discover(str(tmp_path))
+
+
+def test_shard_plan_is_deterministic_and_skips_done():
+    tasks = [VideoTask(f"/v/{i}.mp4", 10 + i) for i in range(7)]
+    a = plan_shards(tasks, set(), 3)
+    b = plan_shards(tasks, set(), 3)
+    assert [s.name for s in a] == [s.name for s in b] and [len(s.videos) for s in a] == [3, 3, 1]
+    rest = plan_shards(tasks, {"/v/0.mp4", "/v/1.mp4", "/v/2.mp4"}, 3)
+    assert [len(s.videos) for s in rest] == [3, 1]
+    assert a[0].name not in {s.name for s in rest}
+    with pytest.raises(InputError):
+        plan_shards(tasks, set(), 0)
