@@ -91,10 +91,10 @@ def run_extract(
                                            feature_settings=asdict(feature_settings), output_uri=output_uri),
                 batch_size=1,
                 batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=n_actors),
+                compute=ray.data.ActorPoolStrategy(size=n_actors),
                 num_cpus=1,
-                max_restarts=-1,          # a lost actor (node gone) is restarted, its shard retried
-                max_task_retries=-1,
+                # Ray Data's actor pools default to max_restarts=-1 / max_task_retries=-1: an actor lost with its
+                # node is restarted elsewhere and its shard retried (tests/pipelines/test_fault_tolerance.py).
             )
             bar = tqdm(total=n_todo, unit="video", desc="extract", disable=not progress)
             for rec in ds.iter_rows():

@@ -30,8 +30,14 @@ def add_ray_arguments(parser) -> None:
 
 
 @contextlib.contextmanager
-def ray_session(address: str | None = None, num_cpus: int | None = None):
-    """Yield an initialised Ray; shut it down afterwards only if this call started it."""
+def ray_session(address: str | None = None, num_cpus: int | None = None, *, worker_logs: bool | None = None):
+    """Yield an initialised Ray; shut it down afterwards only if this call started it.
+
+    Worker stdout/stderr (MediaPipe's and FFmpeg's chatter, one line per frame graph) stay in Ray's log files
+    unless ``worker_logs`` or ``EXC_WORKER_LOGS=1``; failures still reach the driver as rows or exceptions.
+    """
+    if worker_logs is None:
+        worker_logs = os.environ.get("EXC_WORKER_LOGS") == "1"
     import ray
 
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
@@ -46,10 +52,10 @@ def ray_session(address: str | None = None, num_cpus: int | None = None):
     runtime_env = {"env_vars": env_vars}
     if address:
         log.info("joining Ray cluster at %s", address)
-        ray.init(address=address, runtime_env=runtime_env, log_to_driver=True)
+        ray.init(address=address, runtime_env=runtime_env, log_to_driver=worker_logs)
     else:
         ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, runtime_env=runtime_env,
-                 log_to_driver=True, configure_logging=False)
+                 log_to_driver=worker_logs, configure_logging=False)
     try:
         yield ray
     finally:

@@ -201,8 +201,8 @@ def run_score(
                 fn_constructor_kwargs=dict(pose_settings=asdict(pose_settings),
                                            feature_settings=asdict(feature_settings), output_uri=None),
                 batch_size=1, batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, min(cpus - 1, len(specs)))),
-                num_cpus=1, max_restarts=-1, max_task_retries=-1,
+                compute=ray.data.ActorPoolStrategy(size=max(1, min(cpus - 1, len(specs)))),
+                num_cpus=1,
             )
         statuses: Counter = Counter()
         predicted: Counter = Counter()
@@ -212,7 +212,7 @@ def run_score(
             ds = ds.map_batches(
                 ModelActor, fn_constructor_kwargs=dict(model_uri=model_dir, uncertain_below=uncertain_below),
                 batch_size=16, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=1),
-                num_cpus=1 if cpus > 1 else 0, max_restarts=-1, max_task_retries=-1,
+                num_cpus=1 if cpus > 1 else 0,
             )
             bar = tqdm(total=n_todo, unit="video", desc="score", disable=not progress)
             for rec in ds.iter_rows():

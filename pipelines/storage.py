@@ -194,6 +194,7 @@ def write_bytes_atomic(uri: str, data: bytes) -> None:
         os.makedirs(directory, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.tmp-", dir=directory)
         try:
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
@@ -206,6 +207,12 @@ def write_bytes_atomic(uri: str, data: bytes) -> None:
         return
     with fs.open_output_stream(path) as f:  # S3: object becomes visible only when the upload completes
         f.write(data)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_json_atomic(uri: str, obj) -> None:

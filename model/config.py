@@ -1,0 +1,156 @@
+"""The one typed configuration of a training run (data preparation, augmentation, network, optimisation).
+
+Every knob lives here so a run is reproducible from its saved ``config.json`` alone, and ``train --config FILE``
+can override any subset (unknown keys are an error: a typo must not silently fall back to a default).
+Defaults follow the seed paper (sections 4.4-5) unless a comment says otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields
+
+
+class ConfigError(ValueError):
+    """A config file or override that cannot be used. Message is one line, safe to print."""
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    length: int = 20            # frames per window (paper 4.4.1)
+    stride: int = 6             # 70 % overlap
+    min_length: int = 10        # segments shorter than `length` but >= this are edge-padded; shorter ones skipped
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    enabled: bool = True
+    stretch_p: float = 0.5      # paper: time stretch 0.8-1.2 (probability not given; 0.5 keeps half the windows as-is)
+    stretch_min: float = 0.8
+    stretch_max: float = 1.2
+    noise_p: float = 0.3
+    noise_sigma: float = 0.01
+    shift_p: float = 0.3
+    shift_max: int = 2
+    mirror_p: float = 0.5       # left/right mirror keeps the label (a curl with the other arm is still a curl)
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    train: float = 0.70
+    val: float = 0.15
+    test: float = 0.15
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    lstm1_units: int = 64
+    lstm2_units: int = 32
+    lstm_dropout: float = 0.2
+    attention_heads: int = 4
+    attention_key_dim: int = 32
+    dense1_units: int = 64
+    dense1_dropout: float = 0.3
+    dense2_units: int = 32
+    dense2_dropout: float = 0.2
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 100
+    batch_size: int = 32        # per worker
+    learning_rate: float = 1e-3
+    focal_alpha: float = 1.0
+    focal_gamma: float = 2.0
+    class_weights: bool = True  # balanced weights folded into the focal loss' alpha_t
+    early_stopping_patience: int = 15   # on val accuracy; best weights always restored
+    reduce_lr_patience: int = 8         # on val loss
+    reduce_lr_factor: float = 0.5
+    min_lr: float = 1e-6
+    seed: int = 1234
+
+
+@dataclass(frozen=True)
+class Config:
+    windows: WindowConfig = field(default_factory=WindowConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    # -- (de)serialisation -------------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Config":
+        return _merge(cls(), data, "")
+
+    @classmethod
+    def from_json(cls, text: str) -> "Config":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"config is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError("config must be a JSON object")
+        return cls.from_dict(data)
+
+    def override(self, data: dict) -> "Config":
+        """A copy with the (possibly partial, nested) values of ``data`` applied."""
+        return _merge(self, data, "")
+
+    def replace(self, section: str, **values) -> "Config":
+        return dataclasses.replace(self, **{section: dataclasses.replace(getattr(self, section), **values)})
+
+
+def _merge(obj, data: dict, prefix: str):
+    if not isinstance(data, dict):
+        raise ConfigError(f"config section {prefix or '<root>'} must be an object")
+    known = {f.name: f for f in fields(obj)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown config key(s) {', '.join(prefix + k for k in unknown)}; "
+                          f"known: {', '.join(prefix + k for k in known)}")
+    changes = {}
+    for key, value in data.items():
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            changes[key] = _merge(current, value, f"{prefix}{key}.")
+        else:
+            changes[key] = _coerce(current, value, prefix + key)
+    return dataclasses.replace(obj, **changes)
+
+
+def _coerce(current, value, name: str):
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key {name} must be true/false, got {value!r}")
+        return value
+    if isinstance(current, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config key {name} must be an integer, got {value!r}")
+        return value
+    if isinstance(current, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"config key {name} must be a number, got {value!r}")
+        return float(value)
+    return value
+
+
+def load_config(uri: str | None) -> Config:
+    """Defaults, overridden by the JSON file at ``uri`` (local or s3://) when given."""
+    if not uri:
+        return Config()
+    from ..pipelines import storage
+
+    try:
+        text = storage.read_bytes(uri).decode("utf-8")
+    except (OSError, FileNotFoundError) as exc:
+        raise ConfigError(f"cannot read config {uri}: {exc}") from None
+    return Config.from_json(text)

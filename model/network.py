@@ -1,0 +1,47 @@
+"""The classifier network (paper 4.5), built with tf-keras.
+
+Why tf-keras and not Keras 3: Keras 3 ``model.fit`` fails under ``MultiWorkerMirroredStrategy`` (STACK.md §6), and
+a ``.keras`` file written by tf-keras can only be read by tf-keras, so training and loading both use
+:func:`keras_module`.
+
+    BiLSTM(64) + LayerNorm -> BiLSTM(32) + LayerNorm -> MHA(4 heads, key 32) residual + LayerNorm
+    -> GlobalAvgPool || GlobalMaxPool -> BatchNorm -> Dense64 ReLU, Dropout .3, BatchNorm
+    -> Dense32 ReLU, Dropout .2 -> Dense(n_classes) softmax
+"""
+
+from __future__ import annotations
+
+import os
+
+from .config import NetworkConfig
+
+
+def keras_module():
+    """The Keras implementation every model of this project is built and loaded with (tf-keras)."""
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tf_keras
+
+    return tf_keras
+
+
+def build_network(window_length: int, n_features: int, n_classes: int, cfg: NetworkConfig = NetworkConfig(),
+                  keras=None):
+    keras = keras or keras_module()
+    L = keras.layers
+    inp = L.Input((window_length, n_features), name="windows")
+    h = L.Bidirectional(L.LSTM(cfg.lstm1_units, return_sequences=True, dropout=cfg.lstm_dropout), name="bilstm1")(inp)
+    h = L.LayerNormalization(name="ln1")(h)
+    h = L.Bidirectional(L.LSTM(cfg.lstm2_units, return_sequences=True, dropout=cfg.lstm_dropout), name="bilstm2")(h)
+    h = L.LayerNormalization(name="ln2")(h)
+    a = L.MultiHeadAttention(num_heads=cfg.attention_heads, key_dim=cfg.attention_key_dim, name="mha")(h, h)
+    h = L.LayerNormalization(name="ln_attn")(L.Add(name="residual")([h, a]))
+    pooled = L.Concatenate(name="pool")([L.GlobalAveragePooling1D(name="avg")(h), L.GlobalMaxPooling1D(name="max")(h)])
+    z = L.BatchNormalization(name="bn0")(pooled)
+    z = L.Dense(cfg.dense1_units, activation="relu", name="dense1")(z)
+    z = L.Dropout(cfg.dense1_dropout, name="drop1")(z)
+    z = L.BatchNormalization(name="bn1")(z)
+    z = L.Dense(cfg.dense2_units, activation="relu", name="dense2")(z)
+    z = L.Dropout(cfg.dense2_dropout, name="drop2")(z)
+    out = L.Dense(n_classes, activation="softmax", name="probs")(z)
+    return keras.Model(inp, out, name="exercise_classifier")

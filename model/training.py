@@ -1,0 +1,232 @@
+"""Data-parallel training under Ray Train (``TensorflowTrainer`` + ``MultiWorkerMirroredStrategy``, tf-keras).
+
+Driver side (:func:`train_distributed`): raw training windows go into a Ray Dataset whose ``map_batches`` step
+augments and scales them afresh every epoch; Ray splits that stream evenly between the workers (equal row counts,
+so every worker runs the same number of steps and the collective all-reduce never waits for a missing batch).
+The (already scaled) validation set is *not* split: every worker evaluates all of it, and the strategy
+all-reduces the sums, so ``val_accuracy``/``val_loss`` are the same number on every worker. Therefore
+early stopping and ReduceLROnPlateau take the same decision everywhere and workers never diverge or hang.
+
+Worker side (:func:`train_loop_per_worker`): build + compile inside the strategy scope, ``fit`` with
+
+* :class:`BestWeights` - early stopping on val accuracy (patience), keeps the best weights in memory and always
+  restores them at the end (Keras' EarlyStopping restores only when it stops early);
+* ``ReduceLROnPlateau`` on val loss;
+* :class:`RayReport` - reports every epoch's metrics to Ray; when val accuracy improved, rank 0 attaches a
+  checkpoint of the model (the "checkpoint best" of the paper, and what a restarted run could resume from).
+
+After ``fit`` every rank saves the final (best) model into its own temp dir and rank 0 reports it with
+``history.json``; the driver reads that last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Config
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "model.keras"
+HISTORY_FILE = "history.json"
+WORKER_ENV = {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "GLOG_minloglevel": "2"}
+
+
+@dataclass
+class TrainData:
+    """Everything the workers need, as plain arrays. ``x_*`` are raw (unscaled) windows (N, T, F)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    class_weights: np.ndarray  # (n_classes,)
+    n_classes: int
+
+
+@dataclass
+class TrainOutcome:
+    model_path: str        # local path of the trained (best-restored) model.keras
+    history: dict          # per-epoch lists: loss, accuracy, val_loss, val_accuracy, lr, epoch_s
+    best_epoch: int        # 1-based
+    epochs_run: int
+    seconds: float
+    workdir: str           # temp dir holding model_path; caller removes it (see cleanup())
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _tensor_table(x: np.ndarray, y: np.ndarray):
+    import pyarrow as pa
+    from ray.data.extensions import ArrowTensorArray
+
+    return pa.table({"x": ArrowTensorArray.from_numpy(np.ascontiguousarray(x, np.float32)),
+                     "y": pa.array(np.asarray(y, np.int64))})
+
+
+def to_ray_dataset(x: np.ndarray, y: np.ndarray, rows_per_block: int = 2048):
+    """Numpy windows + labels -> a Ray Dataset with columns ``x`` (tensor) and ``y`` (int64)."""
+    import ray.data
+
+    n = len(x)
+    starts = range(0, max(n, 1), rows_per_block)
+    return ray.data.from_arrow([_tensor_table(x[s:s + rows_per_block], y[s:s + rows_per_block]) for s in starts])
+
+
+def _callbacks(keras, cfg: Config, rank: int):
+    import ray.train
+
+    class BestWeights(keras.callbacks.Callback):
+        """Early stopping on val accuracy that always ends with the best weights (ties keep the earlier epoch)."""
+
+        def __init__(self, patience: int):
+            super().__init__()
+            self.patience = patience
+            self.best = -np.inf
+            self.best_epoch = -1
+            self.best_weights = None
+            self.wait = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            acc = float((logs or {}).get("val_accuracy", np.nan))
+            if acc > self.best:
+                self.best, self.best_epoch, self.wait = acc, epoch, 0
+                self.best_weights = self.model.get_weights()
+                logs["improved"] = 1.0
+            else:
+                self.wait += 1
+                logs["improved"] = 0.0
+                if self.wait >= self.patience:
+                    self.model.stop_training = True
+
+        def on_train_end(self, logs=None):
+            if self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs["epoch_s"] = time.perf_counter() - self.t0
+
+    class RayReport(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs = dict(logs or {})
+            metrics = {k: float(v) for k, v in logs.items()}
+            metrics["epoch"] = epoch + 1
+            with tempfile.TemporaryDirectory() as d:
+                checkpoint = None
+                if logs.get("improved"):
+                    self.model.save(os.path.join(d, MODEL_FILE))   # every rank saves (own dir): no rank skips work
+                    if rank == 0:
+                        checkpoint = ray.train.Checkpoint.from_directory(d)
+                ray.train.report(metrics, checkpoint=checkpoint)
+
+    lr = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=cfg.train.reduce_lr_factor,
+                                           patience=cfg.train.reduce_lr_patience, min_lr=cfg.train.min_lr, verbose=0)
+    # Order matters: BestWeights sets logs["improved"] before RayReport reads it; Timer before both.
+    best = BestWeights(cfg.train.early_stopping_patience)
+    return best, [Timer(), lr, best, RayReport()]
+
+
+def train_loop_per_worker(config: dict) -> None:
+    """Runs on every Ray Train worker. ``config``: ``cfg`` (Config dict), ``class_weights``, ``n_classes``,
+    ``window_length``, ``n_features``."""
+    for k, v in WORKER_ENV.items():
+        os.environ.setdefault(k, v)
+    import ray.train
+    import tensorflow as tf
+
+    from .losses import make_focal_loss
+    from .network import build_network, keras_module
+
+    keras = keras_module()
+    cfg = Config.from_dict(config["cfg"])
+    ctx = ray.train.get_context()
+    rank = ctx.get_world_rank()
+    keras.utils.set_random_seed(cfg.train.seed)
+
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    with strategy.scope():
+        model = build_network(config["window_length"], config["n_features"], config["n_classes"], cfg.network, keras)
+        weights = config["class_weights"] if cfg.train.class_weights else None
+        model.compile(optimizer=keras.optimizers.Adam(cfg.train.learning_rate),
+                      loss=make_focal_loss(keras, cfg.train.focal_alpha, cfg.train.focal_gamma, weights),
+                      metrics=["accuracy"])
+
+    opts = tf.data.Options()
+    opts.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF  # Ray already shards
+    bs = cfg.train.batch_size
+    train = ray.train.get_dataset_shard("train").to_tf("x", "y", batch_size=bs, local_shuffle_buffer_size=bs * 16,
+                                                       local_shuffle_seed=None).with_options(opts)
+    val = ray.train.get_dataset_shard("val").to_tf("x", "y", batch_size=bs * 4).with_options(opts)
+
+    best, callbacks = _callbacks(keras, cfg, rank)
+    hist = model.fit(train, validation_data=val, epochs=cfg.train.epochs, verbose=0, callbacks=callbacks)
+    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    with tempfile.TemporaryDirectory() as d:
+        model.save(os.path.join(d, MODEL_FILE))
+        with open(os.path.join(d, HISTORY_FILE), "w") as f:
+            json.dump({"history": history, "best_epoch": best.best_epoch + 1,
+                       "epochs_run": len(history.get("loss", []))}, f)
+        ray.train.report({"final": 1.0, "best_val_accuracy": float(best.best)},
+                         checkpoint=ray.train.Checkpoint.from_directory(d) if rank == 0 else None)
+
+
+def train_distributed(data: TrainData, cfg: Config, *, num_workers: int = 2, use_gpu: bool = False,
+                      storage_path: str | None = None, name: str | None = None) -> TrainOutcome:
+    """Train with Ray Train on an initialised Ray; returns the best model copied to a local temp dir."""
+    from ray.train import CheckpointConfig, DataConfig, RunConfig, ScalingConfig
+    from ray.train.tensorflow import TensorflowTrainer
+
+    from .augment import AugmentAndScale
+
+    t0 = time.time()
+    if len(data.x_train) == 0 or len(data.x_val) == 0:
+        raise ValueError(f"need training and validation windows (train {len(data.x_train)}, val {len(data.x_val)})")
+    train_ds = to_ray_dataset(data.x_train, data.y_train).randomize_block_order().map_batches(
+        AugmentAndScale(cfg.augment, data.mean, data.scale), batch_format="numpy", batch_size=256)
+    x_val = ((data.x_val - data.mean.astype(np.float32)) / data.scale.astype(np.float32)).astype(np.float32)
+    val_ds = to_ray_dataset(x_val, data.y_val)
+
+    own_storage = storage_path is None
+    storage_path = storage_path or tempfile.mkdtemp(prefix="exc-train-")
+    resources = {"CPU": 1, "GPU": 1} if use_gpu else {"CPU": 1}
+    trainer = TensorflowTrainer(
+        train_loop_per_worker,
+        train_loop_config={
+            "cfg": cfg.to_dict(), "class_weights": [float(w) for w in data.class_weights],
+            "n_classes": int(data.n_classes), "window_length": int(data.x_train.shape[1]),
+            "n_features": int(data.x_train.shape[2]),
+        },
+        scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=use_gpu, resources_per_worker=resources),
+        run_config=RunConfig(name=name or f"train-{int(time.time())}", storage_path=storage_path,
+                             checkpoint_config=CheckpointConfig(num_to_keep=1),
+                             worker_runtime_env={"env_vars": dict(WORKER_ENV)}),
+        datasets={"train": train_ds, "val": val_ds},
+        dataset_config=DataConfig(datasets_to_split=["train"]),
+    )
+    result = trainer.fit()
+    workdir = tempfile.mkdtemp(prefix="exc-model-")
+    try:
+        with result.checkpoint.as_directory() as d:
+            shutil.copy(os.path.join(d, MODEL_FILE), os.path.join(workdir, MODEL_FILE))
+            with open(os.path.join(d, HISTORY_FILE)) as f:
+                info = json.load(f)
+    finally:
+        if own_storage:
+            shutil.rmtree(storage_path, ignore_errors=True)
+    return TrainOutcome(os.path.join(workdir, MODEL_FILE), info["history"], int(info["best_epoch"]),
+                        int(info["epochs_run"]), time.time() - t0, workdir)

@@ -1,0 +1,82 @@
+"""Fixed-length windows from a video's per-frame feature sequence.
+
+Why windows: the network sees a fixed 20-frame context (paper 4.4.1); a video becomes many overlapping windows
+whose predictions are combined by :mod:`.voting`. A window never crosses a ``feature_segment`` boundary: frames
+on either side of a gap (lost pose, dropped low-visibility frames) are not consecutive in time, and gluing them
+together would invent motion that never happened.
+
+Rule per continuous segment of ``n`` frames:
+
+* ``n >= length``: windows start at 0, stride, 2*stride, ... while they fit; if the last window does not reach
+  the end of the segment, one more window aligned to the end is added, so the tail of a rep is never ignored.
+* ``min_length <= n < length``: one window, the segment padded at the end by repeating its last frame.
+* ``n < min_length``: skipped (too little motion to say anything).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import WindowConfig
+
+
+def segment_bounds(segments: np.ndarray) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` of runs of equal consecutive segment ids."""
+    segments = np.asarray(segments)
+    if segments.size == 0:
+        return []
+    change = np.flatnonzero(np.diff(segments) != 0) + 1
+    starts = np.concatenate([[0], change])
+    stops = np.concatenate([change, [segments.size]])
+    return [(int(a), int(b)) for a, b in zip(starts, stops)]
+
+
+def window_starts(n: int, length: int, stride: int) -> list[int]:
+    if n < length:
+        return []
+    starts = list(range(0, n - length + 1, stride))
+    if starts[-1] != n - length:
+        starts.append(n - length)
+    return starts
+
+
+def make_windows(features: np.ndarray, segments: np.ndarray | None, cfg: WindowConfig = WindowConfig()) -> np.ndarray:
+    """``(N, F)`` frames (+ ``(N,)`` segment ids) -> ``(W, length, F)`` float32 windows (``W`` may be 0)."""
+    features = np.asarray(features, dtype=np.float32)
+    if features.ndim != 2:
+        raise ValueError(f"features must be (frames, features), got shape {features.shape}")
+    n_feat = features.shape[1]
+    if segments is None:
+        segments = np.zeros(len(features), np.int32)
+    segments = np.asarray(segments)
+    if len(segments) != len(features):
+        raise ValueError(f"{len(segments)} segment ids for {len(features)} frames")
+    out: list[np.ndarray] = []
+    for a, b in segment_bounds(segments):
+        seg = features[a:b]
+        n = b - a
+        if n >= cfg.length:
+            out.extend(seg[s:s + cfg.length] for s in window_starts(n, cfg.length, cfg.stride))
+        elif n >= max(1, cfg.min_length):
+            pad = np.repeat(seg[-1:], cfg.length - n, axis=0)
+            out.append(np.concatenate([seg, pad], axis=0))
+    if not out:
+        return np.zeros((0, cfg.length, n_feat), np.float32)
+    return np.stack(out).astype(np.float32, copy=False)
+
+
+def windows_for_videos(videos, cfg: WindowConfig = WindowConfig()) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of many videos stacked, plus for each window the index of its video in ``videos``.
+
+    ``videos`` is any sequence of objects with ``features`` and ``segments`` (see ``pipelines.datasets.Video``).
+    """
+    xs, owner = [], []
+    n_feat = None
+    for i, v in enumerate(videos):
+        w = make_windows(v.features, v.segments, cfg)
+        n_feat = w.shape[2]
+        xs.append(w)
+        owner.append(np.full(len(w), i, np.int64))
+    if not xs:
+        return np.zeros((0, cfg.length, 0), np.float32), np.zeros((0,), np.int64)
+    return np.concatenate(xs).astype(np.float32, copy=False), np.concatenate(owner)

@@ -1,0 +1,55 @@
+"""Run by test_fault_tolerance in its own process: extract on a 2-node local Ray cluster, remove a node mid-job.
+
+Prints one JSON line: what the job returned and what was written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
+
+def main(lib: str, out: str) -> None:
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from exercise_classifier.pipelines import storage
+    from exercise_classifier.pipelines.extract import run_extract
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    worker = cluster.add_node(num_cpus=1)
+    ray.init(address=cluster.address)
+    killed = {}
+
+    def kill_when_work_is_under_way():
+        deadline = time.time() + 240
+        while time.time() < deadline:
+            if len(storage.list_files(out, (".parquet",))) >= 1 if storage.exists(out) else False:
+                break
+            time.sleep(0.2)
+        alive = [n for n in ray.nodes() if n["Alive"]]
+        killed["nodes_before"] = len(alive)
+        killed["shards_before"] = len(storage.list_files(out, (".parquet",)))
+        cluster.remove_node(worker, allow_graceful=False)   # SIGKILL the node's raylet and its workers
+        killed["at"] = time.time()
+        time.sleep(2.0)
+        cluster.add_node(num_cpus=1)                        # the autoscaler/KubeRay would bring a replacement
+        killed["replacement_added"] = True
+
+    t = threading.Thread(target=kill_when_work_is_under_way, daemon=True)
+    t.start()
+    summary = run_extract(lib, out, videos_per_shard=1, progress=False)
+    t.join(timeout=10)
+    rows = storage.read_parquet_dir(out, columns=["uri", "status"]).to_pylist()
+    print(json.dumps({"summary": summary, "rows": rows, "killed": killed}))
+    ray.shutdown()
+    cluster.shutdown()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,32 @@
+"""A Ray node removed in the middle of an extract job loses no video and duplicates none."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from exercise_classifier.pipelines import schema
+
+
+def test_node_removed_mid_job_loses_and_duplicates_nothing(tmp_path, synth_library, cli_env):
+    lib = tmp_path / "lib"
+    videos = sorted(synth_library.rglob("*.mp4"))
+    for i in range(8):  # enough single-video shards that the node dies with work in flight
+        src = videos[i % len(videos)]
+        (lib / src.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, lib / src.parent.name / f"copy{i}.mp4")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("fault_driver.py")), str(lib), str(out)],
+        capture_output=True, text=True, env={**cli_env, "RAY_AUTH_MODE": "disabled"}, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["killed"].get("nodes_before") == 2, result["killed"]
+    assert result["killed"]["shards_before"] < 8, "the node must be removed while work is still pending"
+    uris = [r["uri"] for r in result["rows"]]
+    assert sorted(uris) == sorted(str(p) for p in lib.rglob("*.mp4")), "every video exactly once"
+    assert {r["status"] for r in result["rows"]} == {schema.STATUS_OK}
