@@ -25,8 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class CliError(Exception):
-    """An error the user can fix; printed as one line, exit status 2."""
+from .errors import CliError  # noqa: E402  (re-exported: subcommand modules raise exercise_classifier.cli.CliError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -141,6 +141,20 @@ def _callbacks(keras, cfg: Config, rank: int):
     return best, [Timer(), lr, best, RayReport()]
 
 
+def _tf_stream(tf, shard, shape, batch_size, shuffle_buffer, transform):
+    """A ``tf.data.Dataset`` over a Ray dataset shard; re-iterating it (next epoch) streams the shard again."""
+
+    def gen():
+        for batch in shard.iter_batches(batch_size=batch_size, batch_format="numpy",
+                                        local_shuffle_buffer_size=shuffle_buffer):
+            if transform is not None:
+                batch = transform(batch)
+            yield np.asarray(batch["x"], np.float32), np.asarray(batch["y"], np.int64)
+
+    return tf.data.Dataset.from_generator(gen, output_signature=(
+        tf.TensorSpec((None, *shape), tf.float32), tf.TensorSpec((None,), tf.int64)))
+
+
 def train_loop_per_worker(config: dict) -> None:
     """Runs on every Ray Train worker. ``config``: ``cfg`` (Config dict), ``class_weights``, ``n_classes``,
     ``window_length``, ``n_features``."""
@@ -149,6 +163,7 @@ def train_loop_per_worker(config: dict) -> None:
     import ray.train
     import tensorflow as tf
 
+    from .augment import AugmentAndScale
     from .losses import make_focal_loss
     from .network import build_network, keras_module
 
@@ -169,9 +184,12 @@ def train_loop_per_worker(config: dict) -> None:
     opts = tf.data.Options()
     opts.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF  # Ray already shards
     bs = cfg.train.batch_size
-    train = ray.train.get_dataset_shard("train").to_tf("x", "y", batch_size=bs, local_shuffle_buffer_size=bs * 16,
-                                                       local_shuffle_seed=None).with_options(opts)
-    val = ray.train.get_dataset_shard("val").to_tf("x", "y", batch_size=bs * 4).with_options(opts)
+    shape = (config["window_length"], config["n_features"])
+    # Augmentation runs here, in the worker, on each batch as it streams in: the workers hold all the CPUs a
+    # Ray Train job reserves, so a separate Ray Data task for it could starve (measured: it never got scheduled).
+    train = _tf_stream(tf, ray.train.get_dataset_shard("train"), shape, bs, bs * 16,
+                       AugmentAndScale(cfg.augment, config["mean"], config["scale"])).with_options(opts)
+    val = _tf_stream(tf, ray.train.get_dataset_shard("val"), shape, bs * 4, None, None).with_options(opts)
 
     best, callbacks = _callbacks(keras, cfg, rank)
     hist = model.fit(train, validation_data=val, epochs=cfg.train.epochs, verbose=0, callbacks=callbacks)
@@ -191,13 +209,10 @@ def train_distributed(data: TrainData, cfg: Config, *, num_workers: int = 2, use
     from ray.train import CheckpointConfig, DataConfig, RunConfig, ScalingConfig
     from ray.train.tensorflow import TensorflowTrainer
 
-    from .augment import AugmentAndScale
-
     t0 = time.time()
     if len(data.x_train) == 0 or len(data.x_val) == 0:
         raise ValueError(f"need training and validation windows (train {len(data.x_train)}, val {len(data.x_val)})")
-    train_ds = to_ray_dataset(data.x_train, data.y_train).randomize_block_order().map_batches(
-        AugmentAndScale(cfg.augment, data.mean, data.scale), batch_format="numpy", batch_size=256)
+    train_ds = to_ray_dataset(data.x_train, data.y_train)   # raw; augmented + scaled in the workers
     x_val = ((data.x_val - data.mean.astype(np.float32)) / data.scale.astype(np.float32)).astype(np.float32)
     val_ds = to_ray_dataset(x_val, data.y_val)
 
@@ -210,6 +225,7 @@ def train_distributed(data: TrainData, cfg: Config, *, num_workers: int = 2, use
             "cfg": cfg.to_dict(), "class_weights": [float(w) for w in data.class_weights],
             "n_classes": int(data.n_classes), "window_length": int(data.x_train.shape[1]),
             "n_features": int(data.x_train.shape[2]),
+            "mean": np.asarray(data.mean, np.float32), "scale": np.asarray(data.scale, np.float32),
         },
         scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=use_gpu, resources_per_worker=resources),
         run_config=RunConfig(name=name or f"train-{int(time.time())}", storage_path=storage_path,

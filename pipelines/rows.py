@@ -53,6 +53,8 @@ def _frames_list(a: np.ndarray | None) -> list | None:
     if a is None:
         return None
     a = np.asarray(a, dtype=np.float32)
+    if a.shape[0] == 0:
+        return []
     return [row for row in a.reshape(a.shape[0], -1)]
 
 

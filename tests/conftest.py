@@ -74,7 +74,7 @@ def ray_local(s3_server):
     from exercise_classifier.pipelines.runtime import QUIET_ENV
 
     os.environ.update(QUIET_ENV)
-    ray.init(address="local", num_cpus=2, include_dashboard=False, configure_logging=False,
+    ray.init(address="local", num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False,
              runtime_env={"env_vars": {**QUIET_ENV, **s3_server}})
     yield ray
     ray.shutdown()

@@ -109,7 +109,7 @@ def test_unknown_label_is_a_clear_error_before_any_work(tmp_path, synth_library,
     (lib / "squat").rename(lib / "squatz")
     (lib / "push-up").rename(lib / "Bench_Pressing")
     proc = subprocess.run(
-        [sys.executable, "-m", "exercise_classifier.cli", "extract", "--input", str(lib), "--output",
+        [sys.executable, "-m", "exercise_classifier", "extract", "--input", str(lib), "--output",
          str(tmp_path / "out")], capture_output=True, text=True, env=cli_env, timeout=120)
     assert proc.returncode == 2
     err = proc.stderr.strip().splitlines()[-1]

@@ -13,7 +13,7 @@ EXE = Path(sys.executable).parent / "exercise-classifier"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    cmd = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "exercise_classifier.cli"]
+    cmd = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "exercise_classifier"]
     return subprocess.run(cmd + ["synth", *args], capture_output=True, text=True, timeout=120)
 
 

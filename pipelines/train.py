@@ -1,0 +1,172 @@
+"""``exercise-classifier train``: feature shards -> a versioned model directory (Ray Train).
+
+Composition (each step lives in ``exercise_classifier.model`` and is tested alone):
+
+    datasets.read_videos (Ray Data, usable + labelled rows)  [+ datasets.synthetic_videos, train-only]
+    -> split.split_videos (video-level, stratified, group-aware)  -> windows.make_windows
+    -> Scaler.fit(train windows)  -> training.train_distributed (TensorflowTrainer, N workers)
+    -> evaluation.evaluate_videos on the test split  -> report.render_html
+    -> artifacts.save_model_dir (runs/<UTC stamp>/..., then the `latest` pointer, last)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import storage
+from .runtime import add_ray_arguments
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--features", required=True, help="folder or s3:// prefix with the extraction Parquet shards")
+    p.add_argument("--output", required=True, help="model output folder or s3:// prefix (runs/<stamp> + latest)")
+    p.add_argument("--num-workers", type=int, default=2, help="Ray Train data-parallel workers (default 2)")
+    p.add_argument("--epochs", type=int, default=None, help="maximum epochs (overrides the config; default 100)")
+    p.add_argument("--use-gpu", action="store_true", help="one GPU per worker")
+    p.add_argument("--config", default=None, help="JSON file overriding any part of the training config")
+    p.add_argument("--synthetic", type=int, default=0, metavar="N",
+                   help="add N synthetic landmark sequences per class to the training split only")
+    p.add_argument("--group-column", default="group",
+                   help="column naming the source/near-duplicate group; videos of a group never straddle splits "
+                        "('' to treat every video as its own group)")
+    p.add_argument("--ray-storage", default=None,
+                   help="Ray Train checkpoint storage (needed on multi-node clusters: shared FS or s3://)")
+    add_ray_arguments(p)
+
+
+@dataclass
+class Prepared:
+    """Everything between reading shards and training, kept for the artifacts."""
+
+    train: list
+    val: list
+    test: list
+    split_record: dict
+
+
+def prepare_split(videos: list, synthetic: list, cfg, group_column: str | None) -> Prepared:
+    """Split real videos; synthetic ones join the training split only."""
+    from ..model.split import split_videos
+
+    groups = [v.group for v in videos] if group_column else None
+    split = split_videos([v.label for v in videos], groups, cfg.split)
+    train = [videos[i] for i in split.train] + list(synthetic)
+    val = [videos[i] for i in split.val]
+    test = [videos[i] for i in split.test]
+    record = {
+        "seed": cfg.split.seed, "group_column": group_column or None,
+        "fractions": {"train": cfg.split.train, "val": cfg.split.val, "test": cfg.split.test},
+        "train": [v.video_id for v in train if not v.synthetic],
+        "val": [v.video_id for v in val], "test": [v.video_id for v in test],
+        "synthetic_train": [v.video_id for v in synthetic],
+    }
+    return Prepared(train, val, test, record)
+
+
+def _windows_and_labels(videos, cfg, index):
+    from ..model.windows import windows_for_videos
+
+    x, owner = windows_for_videos(videos, cfg.windows)
+    y = np.array([index[v.label] for v in videos], np.int64)[owner] if len(owner) else np.zeros(0, np.int64)
+    return x, y
+
+
+def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int = 2, use_gpu: bool = False,
+              synthetic: int = 0, group_column: str | None = "group", address: str | None = None,
+              num_cpus: int | None = None, ray_storage: str | None = None) -> dict:
+    """Train and save a model run; returns a summary (run URI, test metrics, timings)."""
+    from ..classes import CLASSES
+    from ..features.table import FEATURE_VERSION
+    from ..model.artifacts import LoadedModel, save_model_dir
+    from ..model.config import Config
+    from ..model.evaluation import evaluate_videos
+    from ..model.losses import balanced_class_weights
+    from ..model.network import keras_module
+    from ..model.report import render_html
+    from ..model.scaler import Scaler
+    from ..model.training import train_distributed
+    from .datasets import DatasetError, check_feature_version, read_videos, synthetic_videos
+    from .runtime import quiet_ray_data, ray_session
+
+    cfg = cfg or Config()
+    t0 = time.time()
+    storage.check_writable(output_uri)
+    index = {c: i for i, c in enumerate(CLASSES)}
+    with ray_session(address, num_cpus):
+        quiet_ray_data()
+        videos = read_videos(features_uri, group_column=group_column or None)
+        check_feature_version(videos, FEATURE_VERSION)
+        synth = synthetic_videos(synthetic, seed=cfg.train.seed) if synthetic > 0 else []
+        prep = prepare_split(videos, synth, cfg, group_column)
+        x_train, y_train = _windows_and_labels(prep.train, cfg, index)
+        x_val, y_val = _windows_and_labels(prep.val, cfg, index)
+        if len(x_train) == 0 or len(x_val) == 0:
+            raise DatasetError(f"too little data: {len(x_train)} training and {len(x_val)} validation windows "
+                               f"(videos need >= {cfg.windows.min_length} usable frames; each class needs >= 3 "
+                               f"videos/groups to reach the validation split)")
+        scaler = Scaler.fit(x_train)
+        log.info("windows: train %d (%d videos), val %d (%d), test videos %d", len(x_train), len(prep.train),
+                 len(x_val), len(prep.val), len(prep.test))
+        from ..model.training import TrainData
+
+        data = TrainData(x_train, y_train, x_val, y_val, scaler.mean, scaler.scale,
+                         balanced_class_weights(y_train, len(CLASSES)), len(CLASSES))
+        outcome = train_distributed(data, cfg, num_workers=num_workers, use_gpu=use_gpu, storage_path=ray_storage)
+    try:
+        model = keras_module().models.load_model(outcome.model_path, compile=False)
+        loaded = LoadedModel(model, scaler, list(CLASSES), FEATURE_VERSION, cfg.windows.length, "", {},
+                             outcome.workdir)
+        ev = evaluate_videos(loaded.predict_windows, prep.test, CLASSES, cfg.windows)
+        metrics = {"split": "test", **ev.results, "training": {
+            "seconds": outcome.seconds, "epochs_run": outcome.epochs_run, "best_epoch": outcome.best_epoch,
+            "mean_epoch_s": float(np.mean(outcome.history.get("epoch_s", [np.nan]))),
+            "num_workers": num_workers, "use_gpu": use_gpu,
+            "windows": {"train": int(len(x_train)), "val": int(len(x_val))},
+            "videos": {"train": len(prep.train), "val": len(prep.val), "test": len(prep.test),
+                       "synthetic_train": len(synth)}}}
+        html_doc = render_html(metrics, title="exercise-classifier training run - test split",
+                               history=outcome.history, confidences=ev.confidences)
+        run_uri = save_model_dir(
+            output_uri, model_path=outcome.model_path, scaler=scaler, classes=list(CLASSES),
+            feature_version=FEATURE_VERSION, window_length=cfg.windows.length, config=cfg.to_dict(),
+            extra_json={"history.json": outcome.history, "split.json": prep.split_record, "metrics.json": metrics,
+                        "predictions.json": ev.predictions},
+            extra_files={"report.html": html_doc.encode()})
+    finally:
+        outcome.cleanup()
+    return {"run": run_uri, "seconds": time.time() - t0, "test_video_accuracy": metrics["video"].get("accuracy"),
+            "test_window_accuracy": metrics["window"].get("accuracy"), "epochs_run": outcome.epochs_run,
+            "best_epoch": outcome.best_epoch}
+
+
+def run(args) -> int:
+    from ..cli import CliError
+    from ..model.artifacts import ModelDirError
+    from ..model.config import ConfigError, load_config
+    from ..model.split import SplitError
+    from .datasets import DatasetError
+
+    try:
+        cfg = load_config(args.config)
+        if args.epochs is not None:
+            if args.epochs < 1:
+                raise ConfigError("--epochs must be >= 1")
+            cfg = cfg.replace("train", epochs=args.epochs)
+        if args.num_workers < 1:
+            raise ConfigError("--num-workers must be >= 1")
+        if args.synthetic < 0:
+            raise ConfigError("--synthetic must be >= 0")
+        summary = run_train(args.features, args.output, cfg=cfg, num_workers=args.num_workers,
+                            use_gpu=args.use_gpu, synthetic=args.synthetic, group_column=args.group_column or None,
+                            address=args.address, num_cpus=args.num_cpus, ray_storage=args.ray_storage)
+    except (ConfigError, DatasetError, SplitError, ModelDirError, storage.StorageError) as exc:
+        raise CliError(str(exc)) from None
+    print(json.dumps(summary, indent=2))
+    return 0
