@@ -89,19 +89,22 @@ class ModelActor:
     """Ray Data actor: extraction rows -> prediction rows. One model per actor, one predict() per batch."""
 
     def __init__(self, model_uri: str, uncertain_below: float):
-        from ..model.artifacts import load_model_dir
+        from ..model.artifacts import load_model_dir, read_run_json
+        from ..model.config import WindowConfig
 
         self.model = load_model_dir(model_uri)
+        cfg = (read_run_json(self.model.run_uri, "config.json") or {}).get("windows", {})
+        self.window = WindowConfig(**{k: v for k, v in cfg.items() if k in WindowConfig.__dataclass_fields__})
         self.uncertain_below = float(uncertain_below)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         from ..model.voting import vote
-        from ..model.windows import video_windows
+        from ..model.windows import make_windows
 
         rows = batch.to_pylist()
         out, spans, chunks = [], [], []
         for row in rows:
-            pred = _row_from(row, self.model.name)
+            pred = _row_from(row, self.model.run_uri)
             pred["shard"] = row.get("shard")
             out.append(pred)
             if row["status"] not in schema.USABLE_STATUSES or not row.get("features"):
@@ -112,8 +115,8 @@ class ModelActor:
                     f"features are version {row.get('feature_version')}, model expects {self.model.feature_version}"))
                 spans.append(None)
                 continue
-            w = video_windows(np.asarray(row["features"], np.float32), np.asarray(row["feature_segment"], np.int32),
-                              self.model.config)
+            w = make_windows(np.asarray(row["features"], np.float32), np.asarray(row["feature_segment"], np.int32),
+                             self.window)
             if len(w) == 0:
                 pred.update(status=STATUS_NO_WINDOWS, error="too few usable frames for one window")
                 spans.append(None)
@@ -130,7 +133,7 @@ class ModelActor:
             pred.update(
                 predicted_label=classes[v.label], confidence=float(v.confidence),
                 uncertain=bool(v.confidence < self.uncertain_below),
-                top3_labels=[classes[i] for i in v.top_k], top3_scores=[float(s) for s in v.top_k_scores],
+                top3_labels=[classes[i] for i, _ in v.top3], top3_scores=[float(s) for _, s in v.top3],
                 num_windows=int(len(p)), window_labels=[classes[i] for i in p.argmax(1)],
                 window_confidences=[float(x) for x in p.max(1)],
             )
@@ -139,10 +142,27 @@ class ModelActor:
         return table.append_column("shard", pa.array([r["shard"] for r in out], pa.string()))
 
 
-def _resolve_model(model_uri: str | None) -> str:
-    from ..model.artifacts import default_model_uri, resolve_model_dir
+def default_model_uri() -> str:
+    """The model shipped inside the package (``model/default``), so ``score`` works without training first."""
+    from pathlib import Path
 
-    return resolve_model_dir(model_uri or default_model_uri())
+    from .. import model
+
+    return str(Path(model.__file__).resolve().parent / "default")
+
+
+def check_model(model_uri: str | None) -> str:
+    """Resolve the model run and refuse one of another feature version, on the driver, without TensorFlow."""
+    from ..features.table import FEATURE_VERSION
+    from ..model.artifacts import MANIFEST, ModelDirError, resolve_run
+
+    run_uri = resolve_run(model_uri or default_model_uri())
+    manifest = storage.read_json(storage.join(run_uri, MANIFEST))
+    if manifest.get("feature_version") != FEATURE_VERSION:
+        raise ModelDirError(
+            f"model at {run_uri} was trained on feature_version {manifest.get('feature_version')} but this code "
+            f"computes {FEATURE_VERSION}: retrain it on re-extracted features, or run the matching release")
+    return run_uri
 
 
 def run_score(
@@ -163,13 +183,11 @@ def run_score(
 ) -> dict:
     from tqdm import tqdm
 
-    from ..model.artifacts import check_feature_version
     from .runtime import cluster_cpus, quiet_ray_data, ray_session
     from .video_stage import PoseActor
 
     t0 = time.time()
-    model_dir = _resolve_model(model_uri)
-    check_feature_version(model_dir)  # refuses a model of another feature version before any work
+    model_dir = check_model(model_uri)  # refuses a model of another feature version before any work
     storage.check_writable(output_uri)
     storage.remove_stale_temporaries(output_uri)
     done = _existing(output_uri)
@@ -183,7 +201,7 @@ def run_score(
                 raise InputError(f"no feature shards under {features_uri}")
             table = table.filter(pa.compute.invert(pa.compute.is_in(table["uri"], pa.array(sorted(done), pa.string()))))
             n_todo = table.num_rows
-            shard_of = [f"part-{vid[:20]}.parquet" for vid in
+            shard_of = [f"pred-{h[:20]}.parquet" for h in
                         _chunk_names(table.column("uri").to_pylist(), videos_per_shard)]
             table = table.append_column("shard", pa.array(shard_of, pa.string()))
             expected = Counter(shard_of)
@@ -291,7 +309,7 @@ def print_summary(s: dict) -> None:
 
 def run(args) -> int:
     from ..cli import CliError
-    from ..model.artifacts import ModelError
+    from ..model.artifacts import ModelDirError
 
     try:
         summary = run_score(
@@ -300,7 +318,7 @@ def run(args) -> int:
             videos_per_shard=args.videos_per_shard, feature_settings=FeatureSettings(sample_fps=args.sample_fps),
             address=args.address, num_cpus=args.num_cpus, progress=not args.no_progress,
         )
-    except (InputError, storage.StorageError, ModelError) as exc:
+    except (InputError, storage.StorageError, ModelDirError) as exc:
         raise CliError(str(exc)) from None
     print_summary(summary)
     return 0
