@@ -18,11 +18,9 @@ the pointer only flips once every file of the new run is complete.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -179,17 +177,3 @@ def read_run_json(run_uri: str, name: str):
     """A JSON file of a run (history, split, metrics, config), or None when absent."""
     uri = storage.join(run_uri, name)
     return storage.read_json(uri) if storage.exists(uri) else None
-
-
-def wait_stamp_unique(output_uri: str) -> str:
-    """A run stamp not yet used under ``output_uri`` (millisecond stamps; retried on collision)."""
-    for _ in range(50):
-        stamp = run_stamp()
-        if not storage.exists(storage.join(output_uri, "runs", stamp, MANIFEST)):
-            return stamp
-        time.sleep(0.002)
-    raise ModelDirError(f"cannot find a free run name under {output_uri}")
-
-
-def dumps(obj) -> bytes:
-    return (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode()

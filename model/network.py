@@ -45,3 +45,15 @@ def build_network(window_length: int, n_features: int, n_classes: int, cfg: Netw
     z = L.Dropout(cfg.dense2_dropout, name="drop2")(z)
     out = L.Dense(n_classes, activation="softmax", name="probs")(z)
     return keras.Model(inp, out, name="exercise_classifier")
+
+
+def save_model(model, path: str) -> None:
+    """Save in the zipped ``.keras`` (v3) format, whatever thread we are in.
+
+    tf-keras picks v3 vs legacy HDF5 from a *thread-local* flag that is only initialised in the thread that
+    imported it; Ray Train runs the training function in another thread, where ``model.save("x.keras")`` silently
+    writes HDF5 (observed). ``saving_lib.save_model`` always writes v3 (JSON config + weights, no pickle).
+    """
+    from tf_keras.src.saving import saving_lib
+
+    saving_lib.save_model(model, path)

@@ -80,7 +80,9 @@ def history_plot(history: dict) -> str | None:
         if key in history:
             a2.plot(ep, history[key], label=key)
     a1.set_xlabel("epoch"); a2.set_xlabel("epoch")
-    a1.legend(fontsize=7); a2.legend(fontsize=7)
+    for ax in (a1, a2):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     a1.set_title("loss"); a2.set_title("accuracy")
     return _png(fig)
 

@@ -1,8 +1,9 @@
 """Data-parallel training under Ray Train (``TensorflowTrainer`` + ``MultiWorkerMirroredStrategy``, tf-keras).
 
-Driver side (:func:`train_distributed`): raw training windows go into a Ray Dataset whose ``map_batches`` step
-augments and scales them afresh every epoch; Ray splits that stream evenly between the workers (equal row counts,
-so every worker runs the same number of steps and the collective all-reduce never waits for a missing batch).
+Driver side (:func:`train_distributed`): raw training windows go into a Ray Dataset that Ray splits evenly between
+the workers (equal row counts, so every worker runs the same number of steps and the collective all-reduce never
+waits for a missing batch). Each worker augments and scales its batches afresh every epoch as they stream in
+(in the worker: the workers hold every CPU the job reserved, so a separate Ray Data task could starve).
 The (already scaled) validation set is *not* split: every worker evaluates all of it, and the strategy
 all-reduces the sums, so ``val_accuracy``/``val_loss`` are the same number on every worker. Therefore
 early stopping and ReduceLROnPlateau take the same decision everywhere and workers never diverge or hang.
@@ -87,6 +88,8 @@ def to_ray_dataset(x: np.ndarray, y: np.ndarray, rows_per_block: int = 2048):
 def _callbacks(keras, cfg: Config, rank: int):
     import ray.train
 
+    from .network import save_model
+
     class BestWeights(keras.callbacks.Callback):
         """Early stopping on val accuracy that always ends with the best weights (ties keep the earlier epoch)."""
 
@@ -129,7 +132,7 @@ def _callbacks(keras, cfg: Config, rank: int):
             with tempfile.TemporaryDirectory() as d:
                 checkpoint = None
                 if logs.get("improved"):
-                    self.model.save(os.path.join(d, MODEL_FILE))   # every rank saves (own dir): no rank skips work
+                    save_model(self.model, os.path.join(d, MODEL_FILE))  # every rank saves (own dir)
                     if rank == 0:
                         checkpoint = ray.train.Checkpoint.from_directory(d)
                 ray.train.report(metrics, checkpoint=checkpoint)
@@ -165,7 +168,7 @@ def train_loop_per_worker(config: dict) -> None:
 
     from .augment import AugmentAndScale
     from .losses import make_focal_loss
-    from .network import build_network, keras_module
+    from .network import build_network, keras_module, save_model
 
     keras = keras_module()
     cfg = Config.from_dict(config["cfg"])
@@ -195,7 +198,7 @@ def train_loop_per_worker(config: dict) -> None:
     hist = model.fit(train, validation_data=val, epochs=cfg.train.epochs, verbose=0, callbacks=callbacks)
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     with tempfile.TemporaryDirectory() as d:
-        model.save(os.path.join(d, MODEL_FILE))
+        save_model(model, os.path.join(d, MODEL_FILE))
         with open(os.path.join(d, HISTORY_FILE), "w") as f:
             json.dump({"history": history, "best_epoch": best.best_epoch + 1,
                        "epochs_run": len(history.get("loss", []))}, f)

@@ -74,6 +74,13 @@ def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group"
     return out
 
 
+def _read_rows_ray(paths: list[str], fs, columns: list[str]) -> list[dict]:
+    import ray.data
+
+    ds = ray.data.read_parquet(paths, filesystem=fs).select_columns(columns)
+    return ds.filter(lambda r: r["status"] in schema.USABLE_STATUSES).take_all()
+
+
 def _guard_fsspec_http() -> None:
     """Work around a Ray Data 2.60 race: its threaded file listing imports ``fsspec.implementations.http``.
 
@@ -97,8 +104,6 @@ def read_videos(features_uri: str, *, group_column: str | None = "group", labell
 
     Raises :class:`DatasetError` when there are no shards or no usable (labelled) videos.
     """
-    import ray.data
-
     try:
         files = [e.uri for e in storage.list_files(features_uri, (".parquet",))]
     except storage.StorageError as exc:
@@ -112,12 +117,17 @@ def read_videos(features_uri: str, *, group_column: str | None = "group", labell
     if group_column and group_column not in columns:
         columns.append(group_column)
     try:
-        ds = ray.data.read_parquet(paths, filesystem=fs, columns=columns)
-    except Exception as exc:  # noqa: BLE001 - Ray wraps schema errors in many types; report one line
-        log.debug("read_parquet failed", exc_info=True)
-        raise DatasetError(f"cannot read feature shards under {features_uri}: {str(exc).splitlines()[0]}") from None
-    ds = ds.filter(lambda r: r["status"] in schema.USABLE_STATUSES)
-    rows = ds.take_all()
+        rows = _read_rows_ray(paths, fs, columns)
+    except Exception as exc:  # noqa: BLE001 - Ray wraps errors in many types; report one line
+        if "HTTPFileSystem" not in str(exc):
+            log.debug("read_parquet failed", exc_info=True)
+            raise DatasetError(f"cannot read feature shards under {features_uri}: {str(exc).splitlines()[0]}") \
+                from None
+        # The race described in _guard_fsspec_http, this time inside Ray's ListFiles task (a worker process
+        # where the driver's guard does not reach). Same rows through the storage layer's pyarrow reader.
+        log.warning("Ray Data file listing hit its fsspec import race; reading the shards with pyarrow instead")
+        table = storage.read_parquet_dir(features_uri, columns=columns)
+        rows = [r for r in table.to_pylist() if r["status"] in schema.USABLE_STATUSES]
     videos = _dedupe(videos_from_rows(rows, group_column=group_column, labelled=labelled))
     if not videos:
         what = "labelled videos with usable features" if labelled else "videos with usable features"
