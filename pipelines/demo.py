@@ -25,6 +25,8 @@ def add_arguments(p) -> None:
     p.add_argument("--score-per-class", type=int, default=1, help="unlabelled synthetic clips per class to score")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--num-workers", type=int, default=2, help="Ray Train workers")
+    p.add_argument("--synthetic", type=int, default=0,
+                   help="extra synthetic landmark sequences per class mixed into training (fast path)")
     p.add_argument("--seed", type=int, default=2026)
     add_ray_arguments(p)
 
@@ -53,6 +55,7 @@ def _unlabelled_copy(src: str, dst: str) -> str:
 
 
 def run(args) -> int:
+    from ..model.config import Config
     from .evaluate import run_evaluate
     from .extract import print_summary as print_extract, run_extract
     from .runtime import ray_session
@@ -72,11 +75,14 @@ def run(args) -> int:
         features = storage.join(work, "features")
         print_extract(run_extract(train_videos, features, progress=True))
         print("[3/5] training with Ray Train ...", flush=True)
-        result = run_train(features, storage.join(work, "models"), num_workers=args.num_workers,
-                           epochs=args.epochs, seed=args.seed)
-        model_dir = result["run_dir"]
+        cfg = Config().replace("train", epochs=args.epochs, seed=args.seed)
+        result = run_train(features, storage.join(work, "models"), cfg=cfg, num_workers=args.num_workers,
+                           synthetic=args.synthetic)
+        model_dir = result["run"]
+        print(f"      test accuracy: video {result['test_video_accuracy']:.1%}, "
+              f"window {result['test_window_accuracy']:.1%} ({result['epochs_run']} epochs)", flush=True)
         print("[4/5] evaluating on the held-out test split ...", flush=True)
-        report = run_evaluate(model_dir, features, split="test")
+        evaluation = run_evaluate(model_dir, features, split="test")
         print("[5/5] scoring an unlabelled synthetic library ...", flush=True)
         unl = _render(os.path.join(local_scratch, "videos-score-src"), args.score_per_class, args.seed + 1)
         unlabelled = _unlabelled_copy(unl, os.path.join(local_scratch, "videos-unlabelled"))
@@ -86,7 +92,7 @@ def run(args) -> int:
     print()
     print(f"demo finished in {time.time() - t0:.0f} s")
     print(f"  model:       {model_dir}")
-    print(f"  report:      {report['html']}")
-    print(f"  metrics:     {report['json']}")
+    print(f"  report:      {storage.join(evaluation['output'], 'report.html')}")
+    print(f"  metrics:     {storage.join(evaluation['output'], 'metrics.json')}")
     print(f"  predictions: {preds} (predictions.csv beside the shards)")
     return 0

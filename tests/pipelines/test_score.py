@@ -1,0 +1,152 @@
+"""``score`` end to end, and the whole chain (extract -> train -> evaluate -> score) over a real S3 endpoint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
+import synthdata  # noqa: E402
+
+from exercise_classifier.classes import CLASSES  # noqa: E402
+from exercise_classifier.pipelines import schema, storage  # noqa: E402
+from exercise_classifier.pipelines.score import PREDICTION_SCHEMA, STATUS_NO_WINDOWS, run_score  # noqa: E402
+
+from .conftest import SYNTH_CLASSES, copy_library  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def model_run(ray_local, tmp_path_factory):
+    return synthdata.trained_run(tmp_path_factory)["output"]
+
+
+@pytest.fixture(scope="module")
+def scored(model_run, synth_library, bad_files, tmp_path_factory, s3_server):
+    import boto3
+
+    lib = copy_library(synth_library, tmp_path_factory.mktemp("score") / "lib",
+                       {"corrupt": bad_files["truncated"], "text": bad_files["text"]})
+    boto3.client("s3").create_bucket(Bucket="scores")
+    out = "s3://scores/run1"
+    summary = run_score(out, input_uri=str(lib), model_uri=model_run, labels="folder", write_csv=True,
+                        videos_per_shard=2, progress=False)
+    return lib, out, summary
+
+
+def test_one_prediction_row_per_video_with_the_documented_schema(scored):
+    lib, out, summary = scored
+    table = storage.read_parquet_dir(out)
+    assert table.schema.remove_metadata().equals(PREDICTION_SCHEMA.remove_metadata())
+    rows = table.to_pylist()
+    assert sorted(r["uri"] for r in rows) == sorted(str(p) for p in lib.rglob("*.mp4"))
+    by_name = {Path(r["uri"]).stem: r for r in rows}
+    assert by_name["text"]["status"] == schema.STATUS_UNREADABLE and by_name["text"]["predicted_label"] is None
+    assert by_name["corrupt"]["status"] != schema.STATUS_OK or by_name["corrupt"]["predicted_label"]
+    for name in [p.stem for p in lib.rglob("*.mp4") if p.stem not in ("text", "corrupt")]:
+        r = by_name[name]
+        assert r["status"] == schema.STATUS_OK, r
+        assert r["predicted_label"] in CLASSES and 0.0 < r["confidence"] <= 1.0
+        assert r["top3_labels"][0] == r["predicted_label"] and len(r["top3_scores"]) == 3
+        assert r["num_windows"] == len(r["window_labels"]) == len(r["window_confidences"]) >= 1
+        assert r["uncertain"] == (r["confidence"] < 0.5)
+    assert summary["videos_scored"] == len(rows)
+    assert sum(summary["status_counts_this_run"].values()) == len(rows)
+
+
+def test_rendered_clips_are_mostly_recognised(scored):
+    """The model was trained on fast-path landmarks only; rendered video through MediaPipe must still work."""
+    _, out, summary = scored
+    rows = [r for r in storage.read_parquet_dir(out).to_pylist() if r["label"] in SYNTH_CLASSES]
+    correct = sum(r["predicted_label"] == r["label"] for r in rows)
+    assert correct >= 2, [(r["label"], r["predicted_label"], r["confidence"]) for r in rows]
+    assert summary["accuracy_on_labelled"] == pytest.approx(correct / len(rows), abs=1e-3)
+
+
+def test_csv_and_summary(scored):
+    _, out, _ = scored
+    csv = storage.read_bytes(storage.join(out, "predictions.csv")).decode().splitlines()
+    assert csv[0].startswith("uri,label,status,error,predicted_label,confidence,uncertain,top3_labels")
+    assert len(csv) == 1 + storage.read_parquet_dir(out).num_rows
+    assert storage.read_json(storage.join(out, "_summary.json"))["videos_total"] == len(csv) - 1
+
+
+def test_rerun_skips_scored_videos(scored, model_run):
+    lib, out, _ = scored
+    before = storage.read_parquet_dir(out).num_rows
+    again = run_score(out, input_uri=str(lib), model_uri=model_run, labels="folder", progress=False)
+    assert again["videos_scored"] == 0 and storage.read_parquet_dir(out).num_rows == before
+
+
+def test_rescore_from_feature_shards(model_run, tmp_path):
+    rows = synthdata.synthetic_rows(classes=("squat", "push-up"), per_class=2, seed=99)
+    rows[0]["status"], rows[0]["features"] = schema.STATUS_NO_PERSON, []
+    features = synthdata.write_shards(rows, tmp_path / "features", per_shard=3)
+    s = run_score(str(tmp_path / "preds"), features_uri=features, model_uri=model_run, progress=False)
+    out = storage.read_parquet_dir(str(tmp_path / "preds")).to_pylist()
+    assert s["videos_scored"] == len(out) == 4
+    assert {r["status"] for r in out} == {schema.STATUS_OK, schema.STATUS_NO_PERSON}
+    assert sum(r["predicted_label"] is not None for r in out) == 3
+
+
+def test_model_of_another_feature_version_is_refused(model_run, tmp_path, synth_library, cli_env):
+    from exercise_classifier.model.artifacts import MANIFEST, resolve_run
+
+    run = Path(resolve_run(model_run))
+    other = tmp_path / "old-model"
+    shutil.copytree(run, other)
+    manifest = json.loads((other / MANIFEST).read_text())
+    manifest["feature_version"] = "0.9"
+    (other / MANIFEST).write_text(json.dumps(manifest))
+    proc = subprocess.run([sys.executable, "-m", "exercise_classifier", "score", "--model", str(other), "--input",
+                           str(synth_library), "--output", str(tmp_path / "p")],
+                          capture_output=True, text=True, env=cli_env, timeout=120)
+    assert proc.returncode == 2
+    assert "feature_version 0.9" in proc.stderr and "computes" in proc.stderr
+    assert not (tmp_path / "p").exists() or not list((tmp_path / "p").glob("*.parquet"))
+
+
+def test_whole_chain_over_s3(ray_local, s3_server, tmp_path):
+    """Rendered synthetic library -> extract -> train (Ray Train, 2 workers) -> evaluate -> score, all on S3."""
+    import boto3
+
+    from exercise_classifier.model.config import Config
+    from exercise_classifier.pipelines.evaluate import run_evaluate
+    from exercise_classifier.pipelines.extract import run_extract
+    from exercise_classifier.pipelines.train import run_train
+    from exercise_classifier.synth.generate import generate_library
+
+    classes = ["squat", "push-up", "lateral raise"]
+    lib = tmp_path / "lib"
+    generate_library(lib, classes, per_class=4, seed=5, resolution=(480, 270), duration_s=3.0)
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="chain")
+    for p in lib.rglob("*.mp4"):
+        s3.upload_file(str(p), "chain", f"videos/{p.parent.name}/{p.name}")
+    ex = run_extract("s3://chain/videos", "s3://chain/features", progress=False)
+    assert ex["status_counts_this_run"] == {schema.STATUS_OK: 12}
+    cfg = Config().replace("train", epochs=8, early_stopping_patience=50)
+    tr = run_train("s3://chain/features", "s3://chain/models", cfg=cfg, num_workers=2, synthetic=3)
+    assert tr["run"].startswith("s3://chain/models/runs/")
+    assert storage.read_json("s3://chain/models/latest")["run"] in tr["run"]
+    ev = run_evaluate("s3://chain/models", "s3://chain/features", split="test")
+    assert storage.exists(storage.join(ev["output"], "report.html"))
+    unl = tmp_path / "unlabelled"
+    unl.mkdir()
+    for i, p in enumerate(sorted(lib.rglob("*.mp4"))):
+        shutil.copy(p, unl / f"clip{i}.mp4")
+    sc = run_score("s3://chain/preds", input_uri=str(unl), model_uri="s3://chain/models", labels="none",
+                   progress=False)
+    rows = storage.read_parquet_dir("s3://chain/preds").to_pylist()
+    assert len(rows) == 12 and all(r["label"] is None for r in rows)
+    assert all(r["predicted_label"] in CLASSES for r in rows)
+    assert sc["status_counts_this_run"] == {schema.STATUS_OK: 12}
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="chain")["Contents"]]
+    assert not [k for k in keys if ".tmp" in k]
