@@ -58,25 +58,24 @@ def _frames_list(a: np.ndarray | None) -> list | None:
     return [row for row in a.reshape(a.shape[0], -1)]
 
 
-def failed_row(meta: VideoMeta, status: str, error: str, settings: FeatureSettings, *, processing_s: float = 0.0,
-               feature_version: str | None = None) -> dict:
-    """A row for a video that produced no features; every column present so shards share one schema."""
-    from ..features.table import FEATURE_VERSION
-
+def _base_row(meta: VideoMeta, status: str, error: str | None, settings: FeatureSettings, processing_s: float,
+              feature_version: str) -> dict:
+    """Every column present (None where unknown), so all shards share one schema whatever happened."""
     row = {name: None for name in schema.EXTRACT_COLUMNS}
     row.update(_meta_columns(meta))
-    row.update(
-        status=status,
-        error=error,
-        sample_fps=settings.sample_fps,
-        sampled_frames=0,
-        detected_frames=0,
-        detection_rate=0.0,
-        feature_version=feature_version or FEATURE_VERSION,
-        schema_version=schema.SCHEMA_VERSION,
-        pose_config=settings.to_json(),
-        processing_s=float(processing_s),
-    )
+    row.update(status=status, error=error, sample_fps=settings.sample_fps, feature_version=feature_version,
+               schema_version=schema.SCHEMA_VERSION, pose_config=settings.to_json(),
+               processing_s=float(processing_s))
+    return row
+
+
+def failed_row(meta: VideoMeta, status: str, error: str, settings: FeatureSettings, *, processing_s: float = 0.0,
+               feature_version: str | None = None) -> dict:
+    """A row for a video that produced no features."""
+    from ..features.table import FEATURE_VERSION
+
+    row = _base_row(meta, status, error, settings, processing_s, feature_version or FEATURE_VERSION)
+    row.update(sampled_frames=0, detected_frames=0, detection_rate=0.0)
     return row
 
 
@@ -138,12 +137,8 @@ def landmarks_row(
     else:
         status, error = schema.STATUS_OK, None
 
-    row = {name: None for name in schema.EXTRACT_COLUMNS}
-    row.update(_meta_columns(meta))
+    row = _base_row(meta, status, error, settings, processing_s, FEATURE_VERSION)
     row.update(
-        status=status,
-        error=error,
-        sample_fps=settings.sample_fps,
         sampled_frames=t,
         detected_frames=n_detected,
         detection_rate=float(rate),
@@ -154,10 +149,6 @@ def landmarks_row(
         features=_frames_list(feats),
         feature_frame=np.asarray(kept, dtype=np.int32),
         feature_segment=np.asarray(seg, dtype=np.int32),
-        feature_version=FEATURE_VERSION,
-        schema_version=schema.SCHEMA_VERSION,
-        pose_config=settings.to_json(),
-        processing_s=float(processing_s),
     )
     return row
 
