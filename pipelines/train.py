@@ -33,6 +33,9 @@ def add_arguments(p) -> None:
     p.add_argument("--config", default=None, help="JSON file overriding any part of the training config")
     p.add_argument("--synthetic", type=int, default=0, metavar="N",
                    help="add N synthetic landmark sequences per class to the training split only")
+    p.add_argument("--train-extra", action="append", default=[], metavar="URI",
+                   help="more extraction shards (e.g. rendered synthetic clips) that only ever join the training "
+                        "split, so validation and test stay real footage; repeatable")
     p.add_argument("--group-column", default="group",
                    help="column naming the source/near-duplicate group; videos of a group never straddle splits "
                         "('' to treat every video as its own group)")
@@ -80,7 +83,8 @@ def _windows_and_labels(videos, cfg, index):
 
 def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int = 2, use_gpu: bool = False,
               synthetic: int = 0, group_column: str | None = "group", address: str | None = None,
-              num_cpus: int | None = None, ray_storage: str | None = None) -> dict:
+              num_cpus: int | None = None, ray_storage: str | None = None,
+              train_extra: list[str] | tuple[str, ...] = ()) -> dict:
     """Train and save a model run; returns a summary (run URI, test metrics, timings)."""
     from ..classes import CLASSES
     from ..features.table import FEATURE_VERSION
@@ -104,6 +108,10 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
         videos = read_videos(features_uri, group_column=group_column or None)
         check_feature_version(videos, FEATURE_VERSION)
         synth = synthetic_videos(synthetic, seed=cfg.train.seed) if synthetic > 0 else []
+        for extra_uri in train_extra:  # train-only data, read and version-checked like the main shards
+            extra = read_videos(extra_uri, group_column=None)
+            check_feature_version(extra, FEATURE_VERSION)
+            synth.extend(extra)
         prep = prepare_split(videos, synth, cfg, group_column)
         x_train, y_train = _windows_and_labels(prep.train, cfg, index)
         x_val, y_val = _windows_and_labels(prep.val, cfg, index)
@@ -165,7 +173,8 @@ def run(args) -> int:
             raise ConfigError("--synthetic must be >= 0")
         summary = run_train(args.features, args.output, cfg=cfg, num_workers=args.num_workers,
                             use_gpu=args.use_gpu, synthetic=args.synthetic, group_column=args.group_column or None,
-                            address=args.address, num_cpus=args.num_cpus, ray_storage=args.ray_storage)
+                            address=args.address, num_cpus=args.num_cpus, ray_storage=args.ray_storage,
+                            train_extra=args.train_extra)
     except (ConfigError, DatasetError, SplitError, ModelDirError, storage.StorageError) as exc:
         raise CliError(str(exc)) from None
     print(json.dumps(summary, indent=2))
