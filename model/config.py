@@ -42,6 +42,7 @@ class SplitConfig:
     val: float = 0.15
     test: float = 0.15
     seed: int = 42
+    single_group_classes: str = "error"  # or "train": a class with one source group is trained on, not tested
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ Stratification: groups are assigned per class (a group counts for the class most
 class, groups are shuffled with a fixed seed; the first goes to train and the second to test (so every class
 with >= 2 groups is both learnt and measured), the third to val, and every further group to the split furthest
 below its target share of that class' videos. A class with a single group cannot be both trained and tested:
-that is an error with advice (:class:`SplitError`). Classes with 2 groups get no validation video - validation
+that is an error with advice (:class:`SplitError`) unless ``single_group_classes="train"``, which sends
+such a class to training only (useful when other training-only data, e.g. rendered synthetic clips, teaches it
+and real footage of it is scarce; the test split then says nothing about that class). Classes with 2 groups get no validation video - validation
 accuracy then simply does not cover them.
 """
 
@@ -58,7 +60,9 @@ def split_videos(labels: Sequence[str], groups: Sequence[str | None] | None = No
         by_class[group_class[k]].append(k)
 
     lonely = sorted(c for c, ks in by_class.items() if len(ks) < 2)
-    if lonely:
+    if lonely and cfg.single_group_classes not in ("error", "train"):
+        raise SplitError(f"split.single_group_classes must be 'error' or 'train', not {cfg.single_group_classes!r}")
+    if lonely and cfg.single_group_classes == "error":
         what = "video" if all(len(members[by_class[c][0]]) == 1 for c in lonely) else "group"
         raise SplitError(
             f"class(es) {', '.join(repr(c) for c in lonely)} have only one {what}: it cannot be in both train and "
@@ -74,7 +78,7 @@ def split_videos(labels: Sequence[str], groups: Sequence[str | None] | None = No
         total = sum(len(members[k]) for k in ks)
         count = np.zeros(3)
         for j, k in enumerate(ks):
-            if j == 0:
+            if j == 0:  # with single_group_classes="train" a lonely class is learnt, never measured
                 s = 0
             elif j == 1:
                 s = 2

@@ -211,3 +211,18 @@ def test_metrics_and_report():
                        confidences={"video": (conf, y == p)})
     # curves + 2 x (confusion, per-class) + 1 confidence histogram
     assert html.count("data:image/png;base64,") == 6 and "cohen_kappa" in html and "<0.6" in html.replace("&lt;", "<")
+
+
+def test_single_group_classes_can_be_sent_to_training_only():
+    from exercise_classifier.model.config import SplitConfig
+    from exercise_classifier.model.split import SplitError, split_videos
+
+    labels = ["squat"] * 6 + ["plank"]
+    groups = [f"g{i}" for i in range(6)] + ["lonely"]
+    with pytest.raises(SplitError, match="only one"):
+        split_videos(labels, groups)
+    s = split_videos(labels, groups, SplitConfig(single_group_classes="train"))
+    assert 6 in s.train and 6 not in s.test + s.val
+    assert {0, 1, 2, 3, 4, 5} == set(s.train + s.val + s.test) - {6}
+    with pytest.raises(SplitError, match="single_group_classes"):
+        split_videos(labels, groups, SplitConfig(single_group_classes="maybe"))
