@@ -25,7 +25,7 @@ def add_arguments(p) -> None:
     p.add_argument("--score-per-class", type=int, default=1, help="unlabelled synthetic clips per class to score")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--num-workers", type=int, default=2, help="Ray Train workers")
-    p.add_argument("--synthetic", type=int, default=0,
+    p.add_argument("--synthetic", type=int, default=10,
                    help="extra synthetic landmark sequences per class mixed into training (fast path)")
     p.add_argument("--seed", type=int, default=2026)
     add_ray_arguments(p)
