@@ -58,3 +58,20 @@ def truncate(src: Path, dst: Path, fraction: float = 0.4) -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_bytes(data[: int(len(data) * fraction)])
     return dst
+
+
+def set_rotation_90(path: Path) -> Path:
+    """Patch the mp4 track header's display matrix to a 90° rotation, as phones record portrait video.
+
+    PyAV/FFmpeg 6 no longer write a 'rotate' tag, so the matrix of the first ``tkhd`` box (version 0) is set in place.
+    """
+    import struct
+
+    data = bytearray(path.read_bytes())
+    i = data.find(b"tkhd")
+    if i < 0 or data[i + 4] != 0:
+        raise ValueError("expected a version-0 tkhd box")
+    off = i + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 8 + 2 + 2 + 2 + 2  # type, ver/flags, times, id, reserved, duration, ...
+    data[off:off + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    path.write_bytes(bytes(data))
+    return path

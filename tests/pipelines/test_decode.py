@@ -50,3 +50,19 @@ def test_unreadable_files_say_why(tmp_path, content, reason):
 def test_audio_only_file(tmp_path):
     with pytest.raises(UnreadableVideo, match="no video stream"):
         probe(str(media.write_audio_only(tmp_path / "a.mp4")))
+
+
+def test_rotation_metadata_is_honoured(tmp_path):
+    frames = []
+    for _ in range(4):
+        f = np.zeros((240, 320, 3), np.uint8)
+        f[:, :40] = 255  # a white band down the left edge of the landscape frame
+        frames.append(f)
+    path = media.set_rotation_90(media.write_video(tmp_path / "portrait.mp4", frames))
+    cap, info = probe(str(path))
+    (_, frame), *_ = list(iter_sampled_frames(cap, info, 15.0, DecodeStats()))
+    assert info.rotation == 90
+    assert (info.width, info.height) == (240, 320) and frame.shape == (320, 240, 3)
+    bright_rows = np.flatnonzero(frame.mean(axis=(1, 2)) > 200)
+    assert len(bright_rows) >= 30 and (bright_rows.min() == 0 or bright_rows.max() == 319), \
+        "the left-edge band must become a top or bottom band after a 90° turn"
