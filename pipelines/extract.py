@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import asdict
 
 from . import schema, storage
-from .inputs import LABELS_FOLDER, InputError, discover, plan_shards
+from .inputs import LABELS_FOLDER, InputError, discover, done_uris, plan_shards
 from .pose import PoseSettings
 from .rows import FeatureSettings
 from .runtime import add_ray_arguments
@@ -39,12 +39,6 @@ def add_arguments(p) -> None:
                    help="videos under this pose detection rate get status low_detection (default 0.30)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_ray_arguments(p)
-
-
-def existing_uris(output_uri: str) -> set[str]:
-    table = storage.read_parquet_dir(output_uri, columns=["uri"]) if storage.exists(output_uri) or \
-        storage.is_s3(output_uri) else None
-    return set() if table is None else set(table.column("uri").to_pylist())
 
 
 def run_extract(
@@ -70,7 +64,7 @@ def run_extract(
     tasks = discover(input_uri, labels, group_column=group_column)      # label errors surface here, before work
     storage.check_writable(output_uri)
     storage.remove_stale_temporaries(output_uri)
-    done = existing_uris(output_uri)
+    done = done_uris(output_uri)
     specs = plan_shards(tasks, done, videos_per_shard)
     n_todo = sum(len(s.videos) for s in specs)
     log.info("%d videos found, %d already extracted, %d to do in %d shards", len(tasks),

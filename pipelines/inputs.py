@@ -112,6 +112,12 @@ class ShardSpec:
         return [VideoTask(**d) for d in json.loads(item["videos"])]
 
 
+def done_uris(output_uri: str) -> set[str]:
+    """Source URIs already present in the Parquet shards under ``output_uri`` (empty when there are none)."""
+    table = storage.read_parquet_dir(output_uri, columns=["uri"])
+    return set() if table is None else set(table.column("uri").to_pylist())
+
+
 def plan_shards(tasks: list[VideoTask], done_uris: set[str], videos_per_shard: int,
                 prefix: str = "part") -> list[ShardSpec]:
     """Group the videos not yet done into shards whose names derive from their members.

@@ -40,7 +40,6 @@ def ray_session(address: str | None = None, num_cpus: int | None = None, *, work
         worker_logs = os.environ.get("EXC_WORKER_LOGS") == "1"
     import ray
 
-    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     for k, v in QUIET_ENV.items():
         os.environ.setdefault(k, v)
     if ray.is_initialized():

@@ -20,9 +20,10 @@ from dataclasses import asdict
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import schema, storage
-from .inputs import LABELS_NONE, InputError, discover, plan_shards
+from .inputs import LABELS_NONE, InputError, discover, done_uris, plan_shards
 from .pose import PoseSettings
 from .rows import FeatureSettings
 from .runtime import add_ray_arguments
@@ -190,7 +191,7 @@ def run_score(
     model_dir = check_model(model_uri)  # refuses a model of another feature version before any work
     storage.check_writable(output_uri)
     storage.remove_stale_temporaries(output_uri)
-    done = _existing(output_uri)
+    done = done_uris(output_uri)
 
     with ray_session(address, num_cpus) as ray:
         quiet_ray_data()
@@ -199,7 +200,7 @@ def run_score(
             table = storage.read_parquet_dir(features_uri)
             if table is None:
                 raise InputError(f"no feature shards under {features_uri}")
-            table = table.filter(pa.compute.invert(pa.compute.is_in(table["uri"], pa.array(sorted(done), pa.string()))))
+            table = table.filter(pc.invert(pc.is_in(table["uri"], pa.array(sorted(done), pa.string()))))
             n_todo = table.num_rows
             shard_of = [f"pred-{h[:20]}.parquet" for h in
                         _chunk_names(table.column("uri").to_pylist(), videos_per_shard)]
@@ -257,7 +258,7 @@ def run_score(
         "output": output_uri, "model": model_dir, "videos_found": found, "videos_scored": n_todo,
         "videos_skipped_already_done": len(done), "shards_written": written,
         "status_counts_this_run": dict(statuses), "predicted_label_counts_this_run": dict(predicted),
-        "uncertain_total": int(pa.compute.sum(all_preds["uncertain"]).as_py() or 0) if all_preds is not None else 0,
+        "uncertain_total": int(pc.sum(all_preds["uncertain"]).as_py() or 0) if all_preds is not None else 0,
         "videos_total": all_preds.num_rows if all_preds is not None else 0,
         "wall_s": round(time.time() - t0, 2),
     }
@@ -280,11 +281,6 @@ def _chunk_names(uris: list[str], n: int) -> list[str]:
         h = hashlib.sha256("\n".join(chunk).encode()).hexdigest()
         names.extend([h] * len(chunk))
     return names
-
-
-def _existing(output_uri: str) -> set[str]:
-    t = storage.read_parquet_dir(output_uri, columns=["uri"])
-    return set() if t is None else set(t.column("uri").to_pylist())
 
 
 def _write_csv(table: pa.Table, uri: str) -> None:

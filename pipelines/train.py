@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 
@@ -88,11 +89,11 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
     """Train and save a model run; returns a summary (run URI, test metrics, timings)."""
     from ..classes import CLASSES
     from ..features.table import FEATURE_VERSION
-    from ..model.artifacts import LoadedModel, save_model_dir
+    from ..model.artifacts import MODEL_FILE, LoadedModel, save_model_dir
     from ..model.config import Config
     from ..model.evaluation import evaluate_videos
     from ..model.losses import balanced_class_weights
-    from ..model.network import keras_module
+    from ..model.network import keras_module, save_model
     from ..model.report import render_html
     from ..model.scaler import Scaler
     from ..model.training import train_distributed
@@ -129,6 +130,10 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
         outcome = train_distributed(data, cfg, num_workers=num_workers, use_gpu=use_gpu, storage_path=ray_storage)
     try:
         model = keras_module().models.load_model(outcome.model_path, compile=False)
+        # The run keeps the inference model only: loaded uncompiled, it has no optimizer, whose Adam moments
+        # would otherwise double the file (scoring always loads with compile=False).
+        inference_path = os.path.join(outcome.workdir, "inference-" + MODEL_FILE)
+        save_model(model, inference_path)
         loaded = LoadedModel(model, scaler, list(CLASSES), FEATURE_VERSION, cfg.windows.length, "", {},
                              outcome.workdir)
         ev = evaluate_videos(loaded.predict_windows, prep.test, CLASSES, cfg.windows)
@@ -142,7 +147,7 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
         html_doc = render_html(metrics, title="exercise-classifier training run - test split",
                                history=outcome.history, confidences=ev.confidences)
         run_uri = save_model_dir(
-            output_uri, model_path=outcome.model_path, scaler=scaler, classes=list(CLASSES),
+            output_uri, model_path=inference_path, scaler=scaler, classes=list(CLASSES),
             feature_version=FEATURE_VERSION, window_length=cfg.windows.length, config=cfg.to_dict(),
             extra_json={"history.json": outcome.history, "split.json": prep.split_record, "metrics.json": metrics,
                         "predictions.json": ev.predictions},

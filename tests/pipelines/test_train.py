@@ -91,6 +91,12 @@ def test_artifacts_reload_and_predict_identically(trained):
         json.loads((run / name).read_text())
     with zipfile.ZipFile(run / "model.keras") as z:
         assert not [n for n in z.namelist() if n.endswith((".pkl", ".pickle", ".joblib", ".npy"))]
+        import io
+
+        import h5py
+
+        with h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as weights:
+            assert "optimizer" not in weights, "a run keeps the inference model only (no Adam moments)"
 
 
 def test_model_of_other_feature_version_is_refused(trained, tmp_path):
