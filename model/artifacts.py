@@ -18,6 +18,8 @@ the pointer only flips once every file of the new run is complete.
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 import os
 import shutil
 import tempfile
@@ -26,7 +28,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from ..pipelines import storage
+from .. import storage
 from .scaler import Scaler
 from .voting import VoteResult, vote
 
@@ -38,7 +40,7 @@ FORMAT = "exercise-classifier-model/v1"
 REQUIRED = (MANIFEST, MODEL_FILE, SCALER_FILE)
 
 
-class ModelDirError(ValueError):
+class ModelDirError(UserError):
     """A model directory that cannot be used (missing files, other feature version). One line."""
 
 

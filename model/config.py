@@ -7,12 +7,14 @@ Defaults follow the seed paper (sections 4.4-5) unless a comment says otherwise.
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 import dataclasses
 import json
 from dataclasses import dataclass, field, fields
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """A config file or override that cannot be used. Message is one line, safe to print."""
 
 
@@ -148,7 +150,7 @@ def load_config(uri: str | None) -> Config:
     """Defaults, overridden by the JSON file at ``uri`` (local or s3://) when given."""
     if not uri:
         return Config()
-    from ..pipelines import storage
+    from .. import storage
 
     try:
         text = storage.read_bytes(uri).decode("utf-8")

@@ -17,6 +17,8 @@ accuracy then simply does not cover them.
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from .config import SplitConfig
 SPLITS = ("train", "val", "test")
 
 
-class SplitError(ValueError):
+class SplitError(UserError):
     """The labelled videos cannot be split (message is one line and says what to do)."""
 
 

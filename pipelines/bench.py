@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 
-from . import storage
+from .. import storage
 from .runtime import add_ray_arguments
 
 

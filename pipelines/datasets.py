@@ -10,13 +10,16 @@ same function the extract job uses for real videos, so they are featurised by ex
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import schema, storage
+from .. import storage
+from . import schema
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ READ_COLUMNS = ["video_id", "uri", "label", "group", "status", "features", "feat
 SYNTHETIC_GROUP_PREFIX = "synthetic:"
 
 
-class DatasetError(ValueError):
+class DatasetError(UserError):
     """Feature shards that cannot be used for training/evaluation. One line, says what is wrong."""
 
 

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 
-from . import storage
+from .. import storage
 from .runtime import add_ray_arguments
 
 log = logging.getLogger(__name__)

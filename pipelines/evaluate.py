@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
-from . import storage
+from .. import storage
 from .runtime import add_ray_arguments
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ import time
 from collections import Counter
 from dataclasses import asdict
 
-from . import schema, storage
+from .. import storage
+from . import schema
 from .inputs import LABELS_FOLDER, InputError, discover, done_uris, plan_shards
 from .pose import PoseSettings
 from .rows import FeatureSettings

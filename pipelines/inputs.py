@@ -10,19 +10,21 @@ Labels are metadata for training and evaluation only. Nothing here is passed to 
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass
 
 from ..classes import UnknownLabelError, normalise_labels
-from . import storage
+from .. import storage
 
 LABELS_FOLDER = "folder"
 LABELS_NONE = "none"
 
 
-class InputError(ValueError):
+class InputError(UserError):
     """An input problem the user must fix; safe one-line message."""
 
 

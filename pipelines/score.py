@@ -22,7 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import schema, storage
+from .. import storage
+from . import schema
 from .inputs import LABELS_NONE, InputError, discover, done_uris, plan_shards
 from .pose import PoseSettings
 from .rows import FeatureSettings

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import storage
+from .. import storage
 from .runtime import add_ray_arguments
 
 log = logging.getLogger(__name__)

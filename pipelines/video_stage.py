@@ -19,7 +19,8 @@ import traceback
 
 import numpy as np
 
-from . import schema, storage
+from .. import storage
+from . import schema
 from .inputs import ShardSpec, VideoTask
 from .pose import PoseSettings, PoseTracker
 from .rows import FeatureSettings, VideoMeta, failed_row, landmarks_row, rows_to_table

@@ -38,7 +38,7 @@ def synthetic_rows(classes=CLASSES4, per_class: int = 8, seed: int = 11, videos_
 
 def write_shards(rows: list[dict], out_dir, per_shard: int = 10) -> str:
     """Rows -> ``out_dir/shard-XXXX.parquet`` through the storage layer; returns the folder URI."""
-    from exercise_classifier.pipelines import storage
+    from exercise_classifier import storage
     from exercise_classifier.pipelines.rows import rows_to_table
 
     out = str(out_dir)

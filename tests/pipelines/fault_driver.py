@@ -18,7 +18,7 @@ def main(lib: str, out: str) -> None:
     import ray
     from ray.cluster_utils import Cluster
 
-    from exercise_classifier.pipelines import storage
+    from exercise_classifier import storage
     from exercise_classifier.pipelines.extract import run_extract
 
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})

@@ -12,7 +12,7 @@ import pytest
 
 from exercise_classifier.classes import CLASSES
 from exercise_classifier.features.table import FEATURE_VERSION
-from exercise_classifier.pipelines import storage
+from exercise_classifier import storage
 from exercise_classifier.pipelines.score import default_model_uri
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from exercise_classifier.features.table import FEATURE_VERSION, NUM_FEATURES
-from exercise_classifier.pipelines import schema, storage
+from exercise_classifier import storage
+from exercise_classifier.pipelines import schema
 from exercise_classifier.pipelines.extract import SUMMARY_NAME, run_extract
 
 from .conftest import SYNTH_CLASSES, copy_library

@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
 import synthdata  # noqa: E402
 
 from exercise_classifier.classes import CLASSES  # noqa: E402
-from exercise_classifier.pipelines import schema, storage  # noqa: E402
+from exercise_classifier import storage
+from exercise_classifier.pipelines import schema  # noqa: E402
 from exercise_classifier.pipelines.score import PREDICTION_SCHEMA, STATUS_NO_WINDOWS, run_score  # noqa: E402
 
 from .conftest import SYNTH_CLASSES, copy_library  # noqa: E402

@@ -7,7 +7,7 @@ import os
 import pyarrow as pa
 import pytest
 
-from exercise_classifier.pipelines import storage
+from exercise_classifier import storage
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -31,11 +31,13 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from .errors import UserError
+
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".avi", ".mkv", ".webm")
 S3_RETRY_ATTEMPTS = 10  # transient S3 errors (5xx, throttling, resets) are retried by the AWS SDK with backoff
 
 
-class StorageError(Exception):
+class StorageError(UserError):
     """A URI that cannot be used (missing, not a folder, not writable). Message is safe to print."""
 
 
