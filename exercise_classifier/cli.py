@@ -25,20 +25,22 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-from .errors import CliError  # noqa: E402  (re-exported: subcommand modules raise exercise_classifier.cli.CliError)
+from .errors import UserError  # noqa: E402
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is exactly one line on stderr (exit 2), like every other user error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="exercise-classifier", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="exercise-classifier", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # a subcommand not built yet must not break the others
-            if exc.name and exc.name.startswith("exercise_classifier"):
-                continue
-            raise
+        module = importlib.import_module(module_name)  # a broken subcommand is a bug to see, not to hide
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
@@ -57,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except CliError as exc:
-        print(f"exercise-classifier {args.command}: error: {exc}", file=sys.stderr)
+    except UserError as exc:
+        message = " ".join(str(exc).split())  # exactly one line, whatever the exception text holds
+        print(f"exercise-classifier {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

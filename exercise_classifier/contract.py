@@ -16,7 +16,7 @@ Where it is written:
 fed 15 fps.
 
 This module sits at the bottom of the package: it imports only numpy, :mod:`.features.table` (for the feature
-version) and :mod:`.storage`.
+version and cleaning defaults) and :mod:`.storage`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from .errors import UserError
+from .features.compute import DEFAULT_FPS
+from .features.sequence import DEFAULT_MAX_GAP, DEFAULT_MIN_SEGMENT, DEFAULT_MIN_VISIBILITY
 from .features.table import FEATURE_VERSION, NUM_FEATURES
 
 DATASET_MANIFEST = "_dataset.json"
@@ -66,9 +68,9 @@ class PoseSettings:
 class SequenceSettings:
     """How the sampled frames become a clean sequence (see :mod:`.features.sequence`)."""
 
-    min_visibility: float = 0.6   # frames whose mean landmark visibility is lower are dropped (the paper's filter)
-    max_gap: int = 3              # gaps up to this many sampled frames are interpolated, longer ones split
-    min_segment: int = 5          # shorter continuous runs are discarded
+    min_visibility: float = DEFAULT_MIN_VISIBILITY  # frames with lower mean visibility are dropped (paper: 0.6)
+    max_gap: int = DEFAULT_MAX_GAP          # gaps up to this many sampled frames are interpolated, longer ones split
+    min_segment: int = DEFAULT_MIN_SEGMENT  # shorter continuous runs are discarded
 
     def __post_init__(self) -> None:
         _require(0.0 <= self.min_visibility <= 1.0, f"min_visibility must be in [0, 1], got {self.min_visibility}")
@@ -145,7 +147,7 @@ FEATURE_FIELDS = ("sample_fps", "max_side", "pose", "sequence", "feature_version
 class Preprocessing:
     """The one preprocessing contract. Validated on construction: an invalid value is a :class:`ContractError`."""
 
-    sample_fps: float = 15.0      # frames per second fed to pose, whatever the source rate
+    sample_fps: float = DEFAULT_FPS  # frames per second fed to pose, whatever the source rate
     max_side: int = 1280          # decoded frames with a longer side are downscaled before pose
     pose: PoseSettings = field(default_factory=PoseSettings)
     sequence: SequenceSettings = field(default_factory=SequenceSettings)
@@ -177,6 +179,9 @@ class Preprocessing:
                 v = dataclasses.asdict(v)
             out[f.name] = v
         return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
 
     def features_json(self) -> str:
         """Compact, canonical JSON of the feature-defining fields (the rows' ``preprocessing`` column)."""
@@ -225,6 +230,14 @@ class Preprocessing:
             raise ContractError(f"{mine} and {theirs} use different preprocessing ({'; '.join(diffs[:4])}"
                                 f"{'; ...' if len(diffs) > 4 else ''}): re-extract the features with the "
                                 f"model's settings, or use a model trained on these")
+
+
+    def require_current_code(self, *, what: str) -> None:
+        """Features this release computes are ``FEATURE_VERSION`` with ``NUM_FEATURES`` values: refuse others."""
+        if (self.feature_version, self.n_features) != (FEATURE_VERSION, NUM_FEATURES):
+            raise ContractError(f"{what} use feature_version {self.feature_version} ({self.n_features} values) but "
+                                f"this release computes {FEATURE_VERSION} ({NUM_FEATURES}): re-extract the features "
+                                f"and retrain, or run the release that matches")
 
 
 def _flat(d: dict, prefix: str = "") -> dict:

@@ -10,7 +10,7 @@ class UserError(Exception):
     """An error the user can fix; printed as one line by the CLI, exit status 2."""
 
 
-CliError = UserError  # the name subcommand modules have raised so far
+
 
 
 def require(condition: bool, message: str) -> None:

@@ -103,6 +103,13 @@ def basename(uri: str) -> str:
     return posixpath.basename(uri.rstrip("/")) if is_s3(uri) else os.path.basename(uri.rstrip(os.sep))
 
 
+def parent(uri: str) -> str:
+    """The folder (or S3 prefix) that holds ``uri``."""
+    if is_s3(uri):
+        return "s3://" + posixpath.dirname(uri[len("s3://"):].rstrip("/"))
+    return os.path.dirname(os.path.abspath(uri))
+
+
 def parent_name(uri: str) -> str:
     """Name of the folder that holds ``uri`` (the label in ``<label>/<clip>.mp4`` libraries)."""
     if is_s3(uri):

@@ -21,6 +21,10 @@ _REFERENCE = {"up": _UP, "camera": _TOWARDS_CAMERA}
 
 # --- input handling --------------------------------------------------------------------------------------------
 
+# The sampling rate features are computed at unless told otherwise; the preprocessing contract takes it as its
+# default ``sample_fps`` (one place for the number).
+DEFAULT_FPS = 15.0
+
 def _check_landmarks(landmarks: np.ndarray) -> np.ndarray:
     arr = np.asarray(landmarks, dtype=np.float64)
     if arr.ndim != 3 or arr.shape[1:] != (NUM_LANDMARKS, 4):
@@ -190,7 +194,7 @@ def _velocity(pos: np.ndarray, fps: float) -> np.ndarray:
     return v
 
 
-def compute_features(landmarks: np.ndarray, *, aspect_ratio: float = 1.0, fps: float = 15.0,
+def compute_features(landmarks: np.ndarray, *, aspect_ratio: float = 1.0, fps: float = DEFAULT_FPS,
                      torso_length: float | None = None) -> np.ndarray:
     """(T, 33, 4) landmarks of ONE continuous segment -> float32 (T, 83) features, in :data:`FEATURE_NAMES` order.
 

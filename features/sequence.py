@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compute import compute_features, reference_torso_length
+from .compute import DEFAULT_FPS, compute_features, reference_torso_length
 from .landmarks import NUM_LANDMARKS
 from .table import NUM_FEATURES
 
+# Defaults of the cleaning limits; the preprocessing contract (exercise_classifier.contract) takes them from here.
 DEFAULT_MIN_VISIBILITY = 0.6
 DEFAULT_MAX_GAP = 3
 DEFAULT_MIN_SEGMENT = 5
@@ -84,7 +85,7 @@ def _make_segment(arr: np.ndarray, known: np.ndarray, frames: np.ndarray) -> Seg
     return Segment(start=int(frames[0]), frame_indices=frames, landmarks=lm, interpolated=interpolated)
 
 
-def sequence_features(landmarks: np.ndarray, *, aspect_ratio: float = 1.0, fps: float = 15.0,
+def sequence_features(landmarks: np.ndarray, *, aspect_ratio: float = 1.0, fps: float = DEFAULT_FPS,
                       **clean_kwargs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A whole video's landmarks -> (features (N, 83) float32, segment id (N,) int32, frame index (N,) int32).
 

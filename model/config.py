@@ -7,6 +7,7 @@ Defaults follow the seed paper (sections 4.4-5) unless a comment says otherwise.
 
 from __future__ import annotations
 
+from ..contract import WindowSettings
 from ..errors import UserError
 
 import dataclasses
@@ -18,11 +19,9 @@ class ConfigError(UserError):
     """A config file or override that cannot be used. Message is one line, safe to print."""
 
 
-@dataclass(frozen=True)
-class WindowConfig:
-    length: int = 20            # frames per window (paper 4.4.1)
-    stride: int = 6             # 70 % overlap
-    min_length: int = 10        # segments shorter than `length` but >= this are edge-padded; shorter ones skipped
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,12 @@ class SplitConfig:
     test: float = 0.15
     seed: int = 42
     single_group_classes: str = "error"  # or "train": a class with one source group is trained on, not tested
+
+    def __post_init__(self) -> None:
+        for name in ("train", "val", "test"):
+            _check(0.0 <= getattr(self, name) <= 1.0, f"split.{name} must be in [0, 1]")
+        _check(abs(self.train + self.val + self.test - 1.0) < 1e-6, "split fractions must add up to 1")
+        _check(self.single_group_classes in ("error", "train"), "split.single_group_classes must be error or train")
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,17 @@ class TrainConfig:
     min_lr: float = 1e-6
     seed: int = 1234
 
+    def __post_init__(self) -> None:
+        _check(self.epochs >= 1, f"train.epochs must be >= 1, got {self.epochs}")
+        _check(self.batch_size >= 1, f"train.batch_size must be >= 1, got {self.batch_size}")
+        _check(self.learning_rate > 0, f"train.learning_rate must be > 0, got {self.learning_rate}")
+        _check(self.focal_gamma >= 0, f"train.focal_gamma must be >= 0, got {self.focal_gamma}")
+        _check(self.early_stopping_patience >= 1, "train.early_stopping_patience must be >= 1")
+
 
 @dataclass(frozen=True)
 class Config:
-    windows: WindowConfig = field(default_factory=WindowConfig)
+    windows: WindowSettings = field(default_factory=WindowSettings)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)

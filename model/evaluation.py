@@ -115,12 +115,12 @@ def evaluate_videos(predict_windows: Callable[[np.ndarray], np.ndarray], videos:
     ``predict_windows``: raw ``(N, T, F)`` windows -> ``(N, C)`` probabilities (``LoadedModel.predict_windows``).
     Videos that yield no window are counted, not scored (they never get a prediction in production either).
     """
-    from .config import WindowConfig
+    from ..contract import WindowSettings
     from .voting import vote_many
     from .windows import windows_for_videos
 
     index = {c: i for i, c in enumerate(class_names)}
-    x, owner = windows_for_videos(videos, window_cfg or WindowConfig())
+    x, owner = windows_for_videos(videos, window_cfg or WindowSettings())
     probs = predict_windows(x) if len(x) else np.zeros((0, len(class_names)), np.float32)
     y_video = np.array([index[v.label] for v in videos], np.int64)
     y_win = y_video[owner]

@@ -18,13 +18,15 @@ EPSILON = 1e-7
 
 
 def balanced_class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
-    """sklearn's ``class_weight='balanced'`` over the classes present; absent classes get 0."""
+    """sklearn's ``class_weight='balanced'`` over the classes present, as a dense vector; absent classes get 0
+    (the loss needs a weight per output unit, and sklearn only weighs the classes it sees)."""
+    from sklearn.utils.class_weight import compute_class_weight
+
     y = np.asarray(y, dtype=np.int64)
-    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
-    present = counts > 0
     w = np.zeros(n_classes)
-    if present.any():
-        w[present] = len(y) / (present.sum() * counts[present])
+    present = np.unique(y)
+    if len(present):
+        w[present] = compute_class_weight("balanced", classes=present, y=y)
     return w
 
 

@@ -62,8 +62,6 @@ def split_videos(labels: Sequence[str], groups: Sequence[str | None] | None = No
         by_class[group_class[k]].append(k)
 
     lonely = sorted(c for c, ks in by_class.items() if len(ks) < 2)
-    if lonely and cfg.single_group_classes not in ("error", "train"):
-        raise SplitError(f"split.single_group_classes must be 'error' or 'train', not {cfg.single_group_classes!r}")
     if lonely and cfg.single_group_classes == "error":
         what = "video" if all(len(members[by_class[c][0]]) == 1 for c in lonely) else "group"
         raise SplitError(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import WindowConfig
+from ..contract import WindowSettings
 
 
 def segment_bounds(segments: np.ndarray) -> list[tuple[int, int]]:
@@ -40,7 +40,7 @@ def window_starts(n: int, length: int, stride: int) -> list[int]:
     return starts
 
 
-def make_windows(features: np.ndarray, segments: np.ndarray | None, cfg: WindowConfig = WindowConfig()) -> np.ndarray:
+def make_windows(features: np.ndarray, segments: np.ndarray | None, cfg: WindowSettings = WindowSettings()) -> np.ndarray:
     """``(N, F)`` frames (+ ``(N,)`` segment ids) -> ``(W, length, F)`` float32 windows (``W`` may be 0)."""
     features = np.asarray(features, dtype=np.float32)
     if features.ndim != 2:
@@ -65,7 +65,7 @@ def make_windows(features: np.ndarray, segments: np.ndarray | None, cfg: WindowC
     return np.stack(out).astype(np.float32, copy=False)
 
 
-def windows_for_videos(videos, cfg: WindowConfig = WindowConfig()) -> tuple[np.ndarray, np.ndarray]:
+def windows_for_videos(videos, cfg: WindowSettings = WindowSettings()) -> tuple[np.ndarray, np.ndarray]:
     """Windows of many videos stacked, plus for each window the index of its video in ``videos``.
 
     ``videos`` is any sequence of objects with ``features`` and ``segments`` (see ``pipelines.datasets.Video``).

@@ -14,13 +14,14 @@ import tempfile
 import time
 
 from .. import storage
-from .runtime import add_ray_arguments
+from ..errors import require
+from .runtime import add_ray_arguments, positive_int
 
 
 def add_arguments(p) -> None:
     p.add_argument("--input", required=True, help="folder or s3:// prefix of clips (frozen list, sorted)")
-    p.add_argument("--max-clips", type=int, default=22, help="use at most this many clips (default 22)")
-    p.add_argument("--pose-frames", type=int, default=300, help="frames for the pose-only measurement")
+    p.add_argument("--max-clips", type=positive_int, default=22, help="use at most this many clips (default 22)")
+    p.add_argument("--pose-frames", type=positive_int, default=300, help="frames for the pose-only measurement")
     p.add_argument("--output", default=None, help="write the JSON result here (local path or s3:// URI)")
     add_ray_arguments(p)
 
@@ -32,27 +33,27 @@ def _cpu_times() -> tuple[float, float]:
     return sum(vals) - idle, sum(vals)
 
 
-def pose_only_ms_per_frame(uris: list[str], n_frames: int, sample_fps: float = 15.0) -> float:
-    """Median ms/frame of MediaPipe Pose (video mode, model_complexity 1) on pre-decoded frames."""
+def pose_only_ms_per_frame(uris: list[str], n_frames: int, contract=None) -> float:
+    """Median ms/frame of MediaPipe Pose (video mode, the contract's settings) on pre-decoded frames."""
     import numpy as np
 
-    from .decode import DecodeStats, iter_sampled_frames, probe
+    from ..contract import Preprocessing
     from .pose import PoseTracker
+    from .video_stage import sampled_frames
 
+    contract = contract or Preprocessing()
     clips = []
     total = 0
     for uri in uris:
-        with storage.local_file(uri) as path:
-            cap, info = probe(path)
-            frames = [f for _, f in iter_sampled_frames(cap, info, sample_fps, DecodeStats())]
-            cap.release()
+        with storage.local_file(uri) as path, sampled_frames(path, contract) as (_, _, stream):
+            frames = [f for _, f in stream]
         clips.append(frames[: max(1, n_frames - total)])
         total += len(clips[-1])
         if total >= n_frames:
             break
     times = []
     for frames in clips:
-        with PoseTracker() as tracker:
+        with PoseTracker(contract.pose) as tracker:
             tracker.process(frames[0])  # graph warm-up, not counted
             for f in frames[1:]:
                 t = time.perf_counter()
@@ -62,12 +63,16 @@ def pose_only_ms_per_frame(uris: list[str], n_frames: int, sample_fps: float = 1
 
 
 def run_bench(input_uri: str, *, max_clips: int = 22, pose_frames: int = 300, address: str | None = None,
-              num_cpus: int | None = None) -> dict:
+              num_cpus: int | None = None, output_uri: str | None = None) -> dict:
     from .extract import run_extract
     from .inputs import LABELS_NONE, discover
     from .runtime import cluster_cpus, ray_session
 
+    require(max_clips >= 1, f"--max-clips must be >= 1, got {max_clips}")
+    require(pose_frames >= 1, f"--pose-frames must be >= 1, got {pose_frames}")
     tasks = discover(input_uri, LABELS_NONE)[:max_clips]
+    if output_uri:
+        storage.check_writable(storage.parent(output_uri))
     uris = [t.uri for t in tasks]
     pose_ms = pose_only_ms_per_frame(uris, pose_frames)
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,7 +117,7 @@ def run_bench(input_uri: str, *, max_clips: int = 22, pose_frames: int = 300, ad
 
 def run(args) -> int:
     result = run_bench(args.input, max_clips=args.max_clips, pose_frames=args.pose_frames, address=args.address,
-                       num_cpus=args.num_cpus)
+                       num_cpus=args.num_cpus, output_uri=args.output)
     text = json.dumps(result, indent=2)
     print(text)
     if args.output:

@@ -6,6 +6,9 @@ reports; nothing derived from labels or file names is ever concatenated to the f
 
 Synthetic sequences (``train --synthetic N``) are turned into extraction rows by :func:`rows.landmarks_row`, the
 same function the extract job uses for real videos, so they are featurised by exactly the same code.
+
+Every read checks the preprocessing contract first (:func:`dataset_contract`): the dataset manifest must exist and
+every row must have been made with it, so a training set never mixes features made two ways.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import storage
+from ..contract import Preprocessing, read_dataset_manifest
 from . import schema
 
 log = logging.getLogger(__name__)
 
-READ_COLUMNS = ["video_id", "uri", "label", "group", "status", "features", "feature_segment", "feature_version"]
+READ_COLUMNS = ["video_id", "uri", "label", "group", "status", "features", "feature_segment"]
 SYNTHETIC_GROUP_PREFIX = "synthetic:"
 
 
@@ -39,8 +43,7 @@ class Video:
     group: str | None
     features: np.ndarray       # (frames, NUM_FEATURES) float32
     segments: np.ndarray       # (frames,) int32
-    feature_version: str
-    synthetic: bool = False
+    train_only: bool = False   # synthetic or --train-extra data: never in validation or test
 
 
 def _frames(value, n_features: int | None = None) -> np.ndarray:
@@ -50,7 +53,7 @@ def _frames(value, n_features: int | None = None) -> np.ndarray:
 
 
 def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group", labelled: bool = True,
-                     synthetic: bool = False) -> list[Video]:
+                     train_only: bool = False) -> list[Video]:
     """Usable rows (status in USABLE_STATUSES, with features, with a label when ``labelled``) -> videos."""
     from ..classes import UnknownLabelError, normalise_label
 
@@ -72,66 +75,71 @@ def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group"
         except UnknownLabelError as exc:
             raise DatasetError(str(exc)) from None
         out.append(Video(str(r["video_id"]), str(r.get("uri") or ""), label,
-                         None if group is None else str(group), feats, seg, str(r.get("feature_version")),
-                         synthetic))
+                         None if group is None else str(group), feats, seg, train_only))
     return out
 
 
-def _read_rows_ray(paths: list[str], fs, columns: list[str]) -> list[dict]:
-    import ray.data
+def _parquet_dataset(features_uri: str):
+    """A pyarrow dataset over the shards (for the cheap, column-only scans done on the driver)."""
+    import pyarrow.dataset as pads
 
-    ds = ray.data.read_parquet(paths, filesystem=fs).select_columns(columns)
-    return ds.filter(lambda r: r["status"] in schema.USABLE_STATUSES).take_all()
+    files = _shard_files(features_uri)
+    fs, _ = storage.filesystem(features_uri)
+    return pads.dataset([storage.filesystem(f)[1] for f in files], filesystem=fs, format="parquet")
 
 
-def _guard_fsspec_http() -> None:
-    """Work around a Ray Data 2.60 race: its threaded file listing imports ``fsspec.implementations.http``.
-
-    Without ``aiohttp`` (not in our pinned set) that import fails; a thread that races another one importing it
-    sees the half-initialised module and gets ``ImportError: cannot import name 'HTTPFileSystem'`` instead of the
-    ``ModuleNotFoundError`` Ray expects, and the whole read fails (seen with 8 local shards). Marking the module
-    as absent makes every later import fail the expected way, deterministically. No effect when aiohttp exists.
-    """
-    import sys
-
-    if "fsspec.implementations.http" in sys.modules:
-        return
+def _shard_files(features_uri: str) -> list[str]:
     try:
-        import fsspec.implementations.http  # noqa: F401
-    except ImportError:
-        sys.modules["fsspec.implementations.http"] = None  # type: ignore[assignment]
-
-
-def read_videos(features_uri: str, *, group_column: str | None = "group", labelled: bool = True) -> list[Video]:
-    """Read the shards under ``features_uri`` (local or s3://) with Ray Data; Ray must be initialised.
-
-    Raises :class:`DatasetError` when there are no shards or no usable (labelled) videos.
-    """
-    try:
-        files = [e.uri for e in storage.list_files(features_uri, (".parquet",))]
+        files = [e.uri for e in storage.list_files(features_uri, (".parquet",), recursive=False)]
     except storage.StorageError as exc:
         raise DatasetError(str(exc)) from None
     if not files:
         raise DatasetError(f"no Parquet feature shards under {features_uri} (run `exercise-classifier extract` first)")
-    _guard_fsspec_http()
+    return files
+
+
+def dataset_contract(features_uri: str) -> Preprocessing:
+    """The contract in the dataset manifest, after checking that every row under ``features_uri`` was made with it."""
+    import pyarrow.compute as pc
+
+    contract = read_dataset_manifest(features_uri)
+    found = set(pc.unique(_parquet_dataset(features_uri).to_table(columns=["preprocessing"])["preprocessing"])
+                .to_pylist())
+    if found != {contract.features_json()}:
+        raise DatasetError(f"the shards under {features_uri} hold rows made with {len(found - {None})} different "
+                           f"preprocessing settings, not only the dataset manifest's: re-extract into a new folder")
+    return contract
+
+
+def check_features_contract(features_uri: str, contract: Preprocessing, *, what: str) -> Preprocessing:
+    """The one compatibility check: ``what`` (a model, a training set) needs features made like ``contract``."""
+    found = dataset_contract(features_uri)
+    contract.require_same_features(found, mine=what, theirs=f"the features in {features_uri}")
+    return found
+
+
+def feature_uris(features_uri: str) -> list[str]:
+    """The source URI of every row under ``features_uri`` (the ``uri`` column alone)."""
+    return sorted(_parquet_dataset(features_uri).to_table(columns=["uri"])["uri"].to_pylist())
+
+
+def read_videos(features_uri: str, *, group_column: str | None = "group", labelled: bool = True,
+                train_only: bool = False) -> list[Video]:
+    """Read the usable rows under ``features_uri`` (local or s3://) with Ray Data; Ray must be initialised.
+
+    Only the columns training needs are read (never the raw landmarks). Raises :class:`DatasetError` when there
+    are no shards or no usable (labelled) videos.
+    """
+    import ray.data
+
+    files = _shard_files(features_uri)
     fs, _ = storage.filesystem(features_uri)
-    paths = [storage.filesystem(f)[1] for f in files]
     columns = list(READ_COLUMNS)
     if group_column and group_column not in columns:
         columns.append(group_column)
-    try:
-        rows = _read_rows_ray(paths, fs, columns)
-    except Exception as exc:  # noqa: BLE001 - Ray wraps errors in many types; report one line
-        if "HTTPFileSystem" not in str(exc):
-            log.debug("read_parquet failed", exc_info=True)
-            raise DatasetError(f"cannot read feature shards under {features_uri}: {str(exc).splitlines()[0]}") \
-                from None
-        # The race described in _guard_fsspec_http, this time inside Ray's ListFiles task (a worker process
-        # where the driver's guard does not reach). Same rows through the storage layer's pyarrow reader.
-        log.warning("Ray Data file listing hit its fsspec import race; reading the shards with pyarrow instead")
-        table = storage.read_parquet_dir(features_uri, columns=columns)
-        rows = [r for r in table.to_pylist() if r["status"] in schema.USABLE_STATUSES]
-    videos = _dedupe(videos_from_rows(rows, group_column=group_column, labelled=labelled))
+    ds = ray.data.read_parquet([storage.filesystem(f)[1] for f in files], filesystem=fs, columns=columns)
+    rows = ds.filter(lambda r: r["status"] in schema.USABLE_STATUSES).take_all()
+    videos = _dedupe(videos_from_rows(rows, group_column=group_column, labelled=labelled, train_only=train_only))
     if not videos:
         what = "labelled videos with usable features" if labelled else "videos with usable features"
         raise DatasetError(f"no {what} in {features_uri} ({len(files)} shard(s); statuses other than "
@@ -150,38 +158,28 @@ def _dedupe(videos: list[Video]) -> list[Video]:
     return list(seen.values())
 
 
-def check_feature_version(videos: Sequence[Video], expected: str, *, what: str = "the running code") -> None:
-    """All videos must carry feature version ``expected`` (features of different versions are not comparable)."""
-    found = sorted({v.feature_version for v in videos})
-    if found != [expected]:
-        other = [f for f in found if f != expected]
-        raise DatasetError(f"features have feature_version {', '.join(other)} but {what} uses {expected}: "
-                           f"re-extract the features (or use a model trained on version {', '.join(other)})")
-
-
-def synthetic_videos(per_class: int, classes: Sequence[str] | None = None, *, seed: int = 0,
-                     settings=None) -> list[Video]:
+def synthetic_videos(per_class: int, contract: Preprocessing, classes: Sequence[str] | None = None, *,
+                     seed: int = 0) -> list[Video]:
     """``per_class`` synthetic landmark sequences per class, featurised through ``rows.landmarks_row``.
 
-    The generator's clips are sampled to ``settings.sample_fps`` with the extract job's own sampling rule, then
-    become rows like real videos. Each gets group ``synthetic:<class>:<i>`` and ``synthetic=True`` so the split
+    The generator's clips are sampled to ``contract.sample_fps`` with the extract job's own sampling rule, then
+    become rows like real videos. Each gets group ``synthetic:<class>:<i>`` and ``train_only=True`` so the split
     sends it to training only.
     """
     from ..classes import CLASSES
     from ..synth.generate import landmark_clip
     from .decode import sample_mask_step
-    from .rows import FeatureSettings, VideoMeta, landmarks_row
+    from .rows import VideoMeta, landmarks_row
 
-    settings = settings or FeatureSettings()
     rows = []
     for label in (classes or CLASSES):
         for i in range(per_class):
             clip = landmark_clip(label, seed, i)
-            keep = np.array([sample_mask_step(k, clip.fps, settings.sample_fps) for k in range(len(clip.landmarks))])
+            keep = np.array([sample_mask_step(k, clip.fps, contract.sample_fps) for k in range(len(clip.landmarks))])
             idx = np.flatnonzero(keep)
             meta = VideoMeta(uri=f"synthetic://{label}/{seed}/{i}", video_id=f"synthetic-{label}-{seed}-{i}",
                              label=label, group=f"{SYNTHETIC_GROUP_PREFIX}{label}:{i}", width=clip.width,
                              height=clip.height, fps=float(clip.fps), frame_count=len(clip.landmarks))
             world = None if clip.world is None else clip.world[idx]
-            rows.append(landmarks_row(meta, clip.landmarks[idx], world, idx, settings))
-    return videos_from_rows(rows, group_column="group", labelled=True, synthetic=True)
+            rows.append(landmarks_row(meta, clip.landmarks[idx], world, idx, contract))
+    return videos_from_rows(rows, group_column="group", labelled=True, train_only=True)

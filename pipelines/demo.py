@@ -13,7 +13,7 @@ import os
 import time
 
 from .. import storage
-from .runtime import add_ray_arguments
+from .runtime import add_ray_arguments, non_negative_int, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +21,12 @@ log = logging.getLogger(__name__)
 def add_arguments(p) -> None:
     p.add_argument("--workdir", default="demo-output", help="where everything goes (folder or s3:// URI)")
     p.add_argument("--input", default=None, help="a labelled video library to train on instead of synthetic clips")
-    p.add_argument("--per-class", type=int, default=4, help="synthetic training clips per class (default 4)")
-    p.add_argument("--score-per-class", type=int, default=1, help="unlabelled synthetic clips per class to score")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--num-workers", type=int, default=2, help="Ray Train workers")
-    p.add_argument("--synthetic", type=int, default=10,
+    p.add_argument("--per-class", type=positive_int, default=4, help="synthetic training clips per class (default 4)")
+    p.add_argument("--score-per-class", type=positive_int, default=1,
+                   help="unlabelled synthetic clips per class to score")
+    p.add_argument("--epochs", type=positive_int, default=30)
+    p.add_argument("--num-workers", type=positive_int, default=2, help="Ray Train workers")
+    p.add_argument("--synthetic", type=non_negative_int, default=10,
                    help="extra synthetic landmark sequences per class mixed into training (fast path)")
     p.add_argument("--seed", type=int, default=2026)
     add_ray_arguments(p)
@@ -66,6 +67,11 @@ def run(args) -> int:
 
     t0 = time.time()
     work = args.workdir
+    if args.input:  # a wrong --input or --workdir is a one-line error before anything is rendered or started
+        from .inputs import discover
+
+        discover(args.input)
+    storage.check_writable(work)
     local_scratch = work if not storage.is_s3(work) else os.path.abspath("demo-scratch")
     with ray_session(args.address, args.num_cpus):
         if args.input:

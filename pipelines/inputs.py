@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from ..errors import UserError
 
-import hashlib
 import io
-import json
+import os
 from dataclasses import asdict, dataclass
 
 from ..classes import UnknownLabelError, normalise_labels
@@ -79,9 +78,7 @@ def discover(input_uri: str, labels: str = LABELS_FOLDER, *, group_column: str =
     rows = []
     for rec in df.to_dict("records"):
         uri = rec.get("uri") or storage.join(input_uri, str(rec["path"]))
-        if storage.is_s3(uri) is False:
-            import os
-
+        if not storage.is_s3(uri):
             uri = os.path.abspath(uri)
         rows.append((uri, rec.get("label"), rec.get(group_column)))
     try:
@@ -97,43 +94,3 @@ def discover(input_uri: str, labels: str = LABELS_FOLDER, *, group_column: str =
         group = None if group is None or group != group else str(group)
         tasks.append(VideoTask(e.uri, e.size, e.mtime_ns, label=name, group=group))
     return sorted(tasks, key=lambda t: t.uri)
-
-
-@dataclass(frozen=True)
-class ShardSpec:
-    """A unit of work: a few videos whose rows land together in one Parquet shard."""
-
-    name: str
-    videos: tuple[VideoTask, ...]
-
-    def to_item(self) -> dict:
-        return {"shard": self.name, "videos": json.dumps([v.to_dict() for v in self.videos])}
-
-    @staticmethod
-    def videos_from_item(item: dict) -> list[VideoTask]:
-        return [VideoTask(**d) for d in json.loads(item["videos"])]
-
-
-def done_uris(output_uri: str) -> set[str]:
-    """Source URIs already present in the Parquet shards under ``output_uri`` (empty when there are none)."""
-    table = storage.read_parquet_dir(output_uri, columns=["uri"])
-    return set() if table is None else set(table.column("uri").to_pylist())
-
-
-def plan_shards(tasks: list[VideoTask], done_uris: set[str], videos_per_shard: int,
-                prefix: str = "part") -> list[ShardSpec]:
-    """Group the videos not yet done into shards whose names derive from their members.
-
-    A re-run after a crash plans the same or new names for the remaining videos and never the name of a shard
-    that exists with other content, so rows are never duplicated; a shard rewritten after a retried task gets
-    the same name and replaces itself atomically.
-    """
-    if videos_per_shard < 1:
-        raise InputError("videos per shard must be >= 1")
-    todo = [t for t in tasks if t.uri not in done_uris]
-    specs = []
-    for i in range(0, len(todo), videos_per_shard):
-        members = tuple(todo[i:i + videos_per_shard])
-        key = json.dumps([(m.uri, m.size, m.mtime_ns, m.label, m.group) for m in members]).encode()
-        specs.append(ShardSpec(f"{prefix}-{hashlib.sha256(key).hexdigest()[:20]}.parquet", members))
-    return specs

@@ -12,22 +12,10 @@ frames (detector on the first frame and after a loss, tracker otherwise), which 
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass
-
 import numpy as np
 
+from ..contract import PoseSettings
 from ..features.landmarks import NUM_LANDMARKS
-
-
-@dataclass(frozen=True)
-class PoseSettings:
-    model_complexity: int = 1  # 0 and 2 need model files that mediapipe downloads at run time: offline only 1 works
-    min_detection_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
-    smooth_landmarks: bool = True
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def import_mediapipe():

@@ -7,29 +7,16 @@ computation: it is copied into its own column and nothing else.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..contract import Preprocessing
 from ..features.landmarks import NUM_LANDMARKS
 from . import schema
 
 
-@dataclass(frozen=True)
-class FeatureSettings:
-    """How sampled frames become the feature sequence (stored with every row as ``pose_config``)."""
-
-    sample_fps: float = 15.0
-    min_visibility: float = 0.6          # frames whose mean landmark visibility is lower are dropped
-    max_gap: int = 3                     # gaps up to this many sampled frames are interpolated, longer ones split
-    min_segment: int = 5                 # shorter continuous runs are discarded
-    min_detection_rate: float = 0.30     # below: status low_detection (kept, flagged)
-    min_feature_frames: int = 10         # below: status too_short (no window can be made)
-    extra: dict = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+DEFAULT_MIN_DETECTION_RATE = 0.30  # below: status low_detection (features kept, video flagged)
 
 
 @dataclass
@@ -58,23 +45,20 @@ def _frames_list(a: np.ndarray | None) -> list | None:
     return [row for row in a.reshape(a.shape[0], -1)]
 
 
-def _base_row(meta: VideoMeta, status: str, error: str | None, settings: FeatureSettings, processing_s: float,
-              feature_version: str) -> dict:
+def _base_row(meta: VideoMeta, status: str, error: str | None, contract: Preprocessing, processing_s: float) -> dict:
     """Every column present (None where unknown), so all shards share one schema whatever happened."""
     row = {name: None for name in schema.EXTRACT_COLUMNS}
     row.update(_meta_columns(meta))
-    row.update(status=status, error=error, sample_fps=settings.sample_fps, feature_version=feature_version,
-               schema_version=schema.SCHEMA_VERSION, pose_config=settings.to_json(),
+    row.update(status=status, error=error, sample_fps=contract.sample_fps, feature_version=contract.feature_version,
+               schema_version=schema.SCHEMA_VERSION, preprocessing=contract.features_json(),
                processing_s=float(processing_s))
     return row
 
 
-def failed_row(meta: VideoMeta, status: str, error: str, settings: FeatureSettings, *, processing_s: float = 0.0,
-               feature_version: str | None = None) -> dict:
+def failed_row(meta: VideoMeta, status: str, error: str, contract: Preprocessing, *,
+               processing_s: float = 0.0) -> dict:
     """A row for a video that produced no features."""
-    from ..features.table import FEATURE_VERSION
-
-    row = _base_row(meta, status, error, settings, processing_s, feature_version or FEATURE_VERSION)
+    row = _base_row(meta, status, error, contract, processing_s)
     row.update(sampled_frames=0, detected_frames=0, detection_rate=0.0)
     return row
 
@@ -92,17 +76,19 @@ def landmarks_row(
     landmarks: np.ndarray,
     world_landmarks: np.ndarray | None,
     frame_index: np.ndarray,
-    settings: FeatureSettings,
+    contract: Preprocessing,
     *,
+    min_detection_rate: float = DEFAULT_MIN_DETECTION_RATE,
     processing_s: float = 0.0,
 ) -> dict:
     """Row for a video whose sampled frames went through pose.
 
     ``landmarks``: (T, 33, 4) float, rows of NaN where no pose was detected. ``world_landmarks``: (T, 33, 3) or None.
-    Status is decided here, from the pose alone, so extract, score and synthetic data agree on it.
+    Status is decided here, from the pose alone, so extract, score and synthetic data agree on it. A video needs
+    ``contract.windows.min_length`` usable frames for one window, else it is ``too_short``.
     """
     from ..features.sequence import sequence_features
-    from ..features.table import FEATURE_VERSION, NUM_FEATURES
+    from ..features.table import NUM_FEATURES
 
     landmarks = np.asarray(landmarks, dtype=np.float32)
     if landmarks.ndim != 3 or landmarks.shape[1:] != (NUM_LANDMARKS, 4):
@@ -118,26 +104,28 @@ def landmarks_row(
     seg = np.zeros((0,), np.int32)
     kept = np.zeros((0,), np.int32)
     if n_detected:
+        seq = contract.sequence
         feats, seg, kept = sequence_features(
-            landmarks, aspect_ratio=aspect, fps=settings.sample_fps,
-            min_visibility=settings.min_visibility, max_gap=settings.max_gap, min_segment=settings.min_segment,
+            landmarks, aspect_ratio=aspect, fps=contract.sample_fps,
+            min_visibility=seq.min_visibility, max_gap=seq.max_gap, min_segment=seq.min_segment,
         )
 
     if n_detected == 0:
         status, error = schema.STATUS_NO_PERSON, f"no person detected in {t} sampled frames"
     elif len(feats) == 0:
         status, error = schema.STATUS_NO_PERSON, (
-            f"pose found in {n_detected}/{t} frames but none with mean visibility >= {settings.min_visibility}")
-    elif len(feats) < settings.min_feature_frames:
+            f"pose found in {n_detected}/{t} frames but none with mean visibility >= "
+            f"{contract.sequence.min_visibility}")
+    elif len(feats) < contract.windows.min_length:
         status, error = schema.STATUS_TOO_SHORT, (
-            f"only {len(feats)} usable frames (< {settings.min_feature_frames}) for a window")
-    elif rate < settings.min_detection_rate:
+            f"only {len(feats)} usable frames (< {contract.windows.min_length}) for a window")
+    elif rate < min_detection_rate:
         status, error = schema.STATUS_LOW_DETECTION, (
-            f"pose detected in {rate:.0%} of sampled frames (< {settings.min_detection_rate:.0%})")
+            f"pose detected in {rate:.0%} of sampled frames (< {min_detection_rate:.0%})")
     else:
         status, error = schema.STATUS_OK, None
 
-    row = _base_row(meta, status, error, settings, processing_s, FEATURE_VERSION)
+    row = _base_row(meta, status, error, contract, processing_s)
     row.update(
         sampled_frames=t,
         detected_frames=n_detected,

@@ -74,3 +74,66 @@ def quiet_ray_data() -> None:
 
 def cluster_cpus(ray) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def pose_pool(ray, n_items: int, *, reserve_cpus: int = 0, max_actors: int | None = None):
+    """An autoscaling pool of pose actors (1 CPU each) for ``n_items`` shard items.
+
+    It starts with as many actors as the cluster has CPUs now (less ``reserve_cpus`` for a later stage), never
+    more than there is work for, and may grow to ``max_actors`` (default: one per item) when an autoscaling cluster
+    adds nodes, and shrink when work runs out; nothing is fixed at submit time.
+    """
+    upper = max(1, min(n_items, max_actors or n_items))
+    initial = max(1, min(upper, cluster_cpus(ray) - reserve_cpus))
+    return ray.data.ActorPoolStrategy(min_size=1, max_size=upper, initial_size=initial)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (the error is one line, before any work)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a number in [0, 1]."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
+    return value

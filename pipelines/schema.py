@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: `pose_config` became `preprocessing` (the contract's feature fields)
 
 # Status values, in the order a video can fail. Only `ok` and `low_detection` rows carry usable features.
 STATUS_OK = "ok"
@@ -28,6 +28,11 @@ STATUS_UNREADABLE = "unreadable"        # empty, truncated, not a video, no vide
 STATUS_ERROR = "error"                  # unexpected failure; `error` holds the exception text
 STATUSES = (STATUS_OK, STATUS_LOW_DETECTION, STATUS_NO_PERSON, STATUS_TOO_SHORT, STATUS_UNREADABLE, STATUS_ERROR)
 USABLE_STATUSES = (STATUS_OK, STATUS_LOW_DETECTION)
+# A re-run never redoes a video whose status is final: the same bytes and settings give the same answer. An `error`
+# is something that went wrong around the video (storage read failed after its retries, a worker died, a bug), so
+# `--retry-failed` redoes it; nothing else does, so a resumed job never repeats finished work by accident.
+FINAL_STATUSES = (STATUS_OK, STATUS_LOW_DETECTION, STATUS_NO_PERSON, STATUS_TOO_SHORT, STATUS_UNREADABLE)
+RETRYABLE_STATUSES = (STATUS_ERROR,)
 
 _f32_frames = pa.list_(pa.list_(pa.float32()))
 
@@ -59,7 +64,8 @@ EXTRACT_SCHEMA = pa.schema(
         pa.field("feature_segment", pa.list_(pa.int32())),
         pa.field("feature_version", pa.string(), nullable=False),
         pa.field("schema_version", pa.string(), nullable=False),
-        pa.field("pose_config", pa.string()),                   # JSON of the pose/sampling settings used
+        pa.field("preprocessing", pa.string()),                 # JSON of the contract's feature fields (sampling,
+        #                                                         pose, cleaning, feature version) the row was made with
         pa.field("processing_s", pa.float64()),
     ],
     metadata={"schema_version": SCHEMA_VERSION},

@@ -8,7 +8,9 @@ Composition (the video half is the *same* stage as ``extract``, not a copy):
               . map_batches(ModelActor)     model loaded once per actor; windows of many videos in one predict()
     driver:   groups prediction rows by shard, writes each shard atomically when all its videos are in
 
-With ``--features URI`` the pose half is skipped and rows come from extraction shards.
+With ``--features URI`` the pose half is skipped: Ray Data reads only the columns the model needs from the
+extraction shards. The preprocessing always comes from the model's manifest (its contract): raw video is decoded and
+tracked exactly as the model's training data were, and feature shards made any other way are refused.
 """
 
 from __future__ import annotations
@@ -23,11 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import storage
+from ..errors import require
 from . import schema
-from .inputs import LABELS_NONE, InputError, discover, done_uris, plan_shards
-from .pose import PoseSettings
-from .rows import FeatureSettings
-from .runtime import add_ray_arguments
+from .inputs import LABELS_NONE, InputError, VideoTask, discover
+from .runtime import add_ray_arguments, fraction, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,11 @@ PREDICTION_SCHEMA = pa.schema([
     pa.field("window_confidences", pa.list_(pa.float32())),
     pa.field("model", pa.string()),
     pa.field("feature_version", pa.string()),
+    pa.field("preprocessing", pa.string()),           # the contract's feature fields the video was processed with
 ])
 STATUS_NO_WINDOWS = "no_windows"
+# What the model stage reads of an extraction row; raw landmarks never travel to it.
+MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment"]
 
 
 def add_arguments(p) -> None:
@@ -62,11 +66,14 @@ def add_arguments(p) -> None:
     p.add_argument("--output", required=True, help="folder or s3:// prefix for prediction shards")
     p.add_argument("--labels", default=LABELS_AUTO,
                    help="'auto' (folder names when they are all class names), 'folder', 'none', or a manifest URI")
-    p.add_argument("--uncertain-below", type=float, default=0.5,
+    p.add_argument("--uncertain-below", type=fraction, default=0.5,
                    help="flag predictions with confidence under this (default 0.5)")
     p.add_argument("--csv", action="store_true", help="also write predictions.csv next to the shards")
-    p.add_argument("--videos-per-shard", type=int, default=8)
-    p.add_argument("--sample-fps", type=float, default=15.0)
+    p.add_argument("--videos-per-shard", type=positive_int, default=8)
+    p.add_argument("--retry-failed", action="store_true",
+                   help="redo videos whose prediction row has status 'error'; final statuses are kept")
+    p.add_argument("--max-actors", type=positive_int, default=None,
+                   help="upper bound of the autoscaling pose-actor pool (default: one per shard)")
     p.add_argument("--no-progress", action="store_true")
     add_ray_arguments(p)
 
@@ -80,45 +87,48 @@ def _discover_auto(input_uri: str, labels: str):
         return discover(input_uri, LABELS_NONE)
 
 
-def _row_from(row: dict, model_name: str) -> dict:
+def _row_from(row: dict, model_name: str, feature_version: str) -> dict:
     out = {name: None for name in PREDICTION_SCHEMA.names}
     out.update(uri=row["uri"], video_id=row.get("video_id"), label=row.get("label"), status=row["status"],
-               error=row.get("error"), model=model_name, feature_version=row.get("feature_version"))
+               error=row.get("error"), model=model_name, feature_version=feature_version,
+               preprocessing=row.get("preprocessing"))
     return out
+
+
+def _frames(list_scalar) -> np.ndarray | None:
+    """One row's ``list<list<float>>`` cell -> ``(frames, F)`` float32 without going through Python lists."""
+    if not list_scalar.is_valid or len(list_scalar) == 0:
+        return None
+    inner = list_scalar.values
+    return inner.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(len(inner), -1)
 
 
 class ModelActor:
     """Ray Data actor: extraction rows -> prediction rows. One model per actor, one predict() per batch."""
 
     def __init__(self, model_uri: str, uncertain_below: float):
-        from ..model.artifacts import load_model_dir, read_run_json
-        from ..model.config import WindowConfig
+        from ..model.artifacts import load_model_dir
 
         self.model = load_model_dir(model_uri)
-        cfg = (read_run_json(self.model.run_uri, "config.json") or {}).get("windows", {})
-        self.window = WindowConfig(**{k: v for k, v in cfg.items() if k in WindowConfig.__dataclass_fields__})
         self.uncertain_below = float(uncertain_below)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         from ..model.voting import vote
         from ..model.windows import make_windows
 
-        rows = batch.to_pylist()
         out, spans, chunks = [], [], []
-        for row in rows:
-            pred = _row_from(row, self.model.run_uri)
-            pred["shard"] = row.get("shard")
+        meta = batch.select(["uri", "video_id", "label", "status", "error", "preprocessing", "shard"]).to_pylist()
+        feats, segs = batch.column("features"), batch.column("feature_segment")
+        for i, row in enumerate(meta):
+            pred = _row_from(row, self.model.run_uri, self.model.contract.feature_version)
+            pred["shard"] = row["shard"]
             out.append(pred)
-            if row["status"] not in schema.USABLE_STATUSES or not row.get("features"):
+            f = _frames(feats[i]) if row["status"] in schema.USABLE_STATUSES else None
+            if f is None:
                 spans.append(None)
                 continue
-            if row.get("feature_version") != self.model.feature_version:
-                pred.update(status="error", error=(
-                    f"features are version {row.get('feature_version')}, model expects {self.model.feature_version}"))
-                spans.append(None)
-                continue
-            w = make_windows(np.asarray(row["features"], np.float32), np.asarray(row["feature_segment"], np.int32),
-                             self.window)
+            seg = segs[i].values.to_numpy(zero_copy_only=False).astype(np.int32)
+            w = make_windows(f, seg, self.model.contract.windows)
             if len(w) == 0:
                 pred.update(status=STATUS_NO_WINDOWS, error="too few usable frames for one window")
                 spans.append(None)
@@ -153,18 +163,16 @@ def default_model_uri() -> str:
     return str(Path(model.__file__).resolve().parent / "default")
 
 
-def check_model(model_uri: str | None) -> str:
-    """Resolve the model run and refuse one of another feature version, on the driver, without TensorFlow."""
-    from ..features.table import FEATURE_VERSION
-    from ..model.artifacts import MANIFEST, ModelDirError, resolve_run
+class AssignShard:
+    """Ray Data stage for ``--features``: tag each extraction row with the prediction shard it belongs to."""
 
-    run_uri = resolve_run(model_uri or default_model_uri())
-    manifest = storage.read_json(storage.join(run_uri, MANIFEST))
-    if manifest.get("feature_version") != FEATURE_VERSION:
-        raise ModelDirError(
-            f"model at {run_uri} was trained on feature_version {manifest.get('feature_version')} but this code "
-            f"computes {FEATURE_VERSION}: retrain it on re-extracted features, or run the matching release")
-    return run_uri
+    def __init__(self, shard_of: dict[str, str]):
+        self.shard_of = shard_of
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        names = [self.shard_of.get(u) for u in batch.column("uri").to_pylist()]
+        keep = pa.array([n is not None for n in names])
+        return batch.append_column("shard", pa.array(names, pa.string())).filter(keep)
 
 
 def run_score(
@@ -177,64 +185,72 @@ def run_score(
     uncertain_below: float = 0.5,
     write_csv: bool = False,
     videos_per_shard: int = 8,
-    feature_settings: FeatureSettings = FeatureSettings(),
-    pose_settings: PoseSettings = PoseSettings(),
+    retry_failed: bool = False,
+    max_actors: int | None = None,
     address: str | None = None,
     num_cpus: int | None = None,
     progress: bool = True,
 ) -> dict:
+    """Label the videos under ``input_uri`` (or re-score ``features_uri``); see the module docstring.
+
+    Validates arguments, the model (manifest only, no TensorFlow), the inputs and the output before any work.
+    """
     from tqdm import tqdm
 
-    from .runtime import cluster_cpus, quiet_ray_data, ray_session
+    from ..model.artifacts import read_manifest
+    from .datasets import check_features_contract, feature_uris
+    from .resume import plan_shards, scan_output, write_shard
+    from .runtime import pose_pool, quiet_ray_data, ray_session
     from .video_stage import PoseActor
 
     t0 = time.time()
-    model_dir = check_model(model_uri)  # refuses a model of another feature version before any work
+    require((input_uri is None) != (features_uri is None), "give exactly one of --input and --features")
+    require(0.0 <= uncertain_below <= 1.0, f"--uncertain-below must be in [0, 1], got {uncertain_below}")
+    require(videos_per_shard >= 1, f"--videos-per-shard must be >= 1, got {videos_per_shard}")
+    require(max_actors is None or max_actors >= 1, f"--max-actors must be >= 1, got {max_actors}")
+    model_dir, _, contract = read_manifest(model_uri or default_model_uri())
+    if features_uri is not None:
+        check_features_contract(features_uri, contract, what="the model")
+        tasks = [VideoTask(uri, 0) for uri in feature_uris(features_uri)]
+        if not tasks:
+            raise InputError(f"no feature shards under {features_uri}")
+    else:
+        tasks = _discover_auto(input_uri, labels)
     storage.check_writable(output_uri)
     storage.remove_stale_temporaries(output_uri)
-    done = done_uris(output_uri)
+    plan = plan_shards(tasks, scan_output(output_uri), videos_per_shard, prefix="pred", retry_failed=retry_failed)
+    expected = {s.name: len(s.videos) for s in plan.shards}
+    replaces = {s.name: s.replaces for s in plan.shards}
 
+    statuses: Counter = Counter()
+    predicted: Counter = Counter()
+    written = 0
     with ray_session(address, num_cpus) as ray:
         quiet_ray_data()
-        cpus = cluster_cpus(ray)
-        if features_uri is not None:
-            table = storage.read_parquet_dir(features_uri)
-            if table is None:
-                raise InputError(f"no feature shards under {features_uri}")
-            table = table.filter(pc.invert(pc.is_in(table["uri"], pa.array(sorted(done), pa.string()))))
-            n_todo = table.num_rows
-            shard_of = [f"pred-{h[:20]}.parquet" for h in
-                        _chunk_names(table.column("uri").to_pylist(), videos_per_shard)]
-            table = table.append_column("shard", pa.array(shard_of, pa.string()))
-            expected = Counter(shard_of)
-            ds = ray.data.from_arrow(table)
-            found = n_todo
-        else:
-            tasks = _discover_auto(input_uri, labels)
-            found = len(tasks)
-            specs = plan_shards(tasks, done, videos_per_shard, prefix="pred")
-            n_todo = sum(len(s.videos) for s in specs)
-            expected = Counter({s.name: len(s.videos) for s in specs})
-            ds = ray.data.from_items([s.to_item() for s in specs], override_num_blocks=max(1, len(specs)))
+        if plan.shards and features_uri is not None:
+            shard_of = {v.uri: s.name for s in plan.shards for v in s.videos}
+            fs, _ = storage.filesystem(features_uri)
+            paths = [storage.filesystem(u)[1] for u in _shard_files(features_uri)]
+            ds = ray.data.read_parquet(paths, filesystem=fs, columns=MODEL_INPUT_COLUMNS)
+            ds = ds.map_batches(AssignShard, fn_constructor_kwargs=dict(shard_of=shard_of), batch_format="pyarrow",
+                                compute=ray.data.ActorPoolStrategy(size=1), num_cpus=0)
+        elif plan.shards:
+            ds = ray.data.from_items([s.to_item() for s in plan.shards], override_num_blocks=len(plan.shards))
             ds = ds.map_batches(
-                PoseActor,
-                fn_constructor_kwargs=dict(pose_settings=asdict(pose_settings),
-                                           feature_settings=asdict(feature_settings), output_uri=None),
-                batch_size=1, batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(size=max(1, min(cpus - 1, len(specs)))),
-                num_cpus=1,
+                PoseActor, fn_constructor_kwargs=dict(contract_json=contract.to_json(), output_uri=None,
+                                                      columns=MODEL_INPUT_COLUMNS),
+                batch_size=1, batch_format="numpy", num_cpus=1,
+                compute=pose_pool(ray, len(plan.shards), reserve_cpus=1, max_actors=max_actors),
             )
-        statuses: Counter = Counter()
-        predicted: Counter = Counter()
         pending: dict[str, list[dict]] = defaultdict(list)
-        written = 0
-        if n_todo:
+        if plan.shards:
+            cpus = ray.cluster_resources().get("CPU", 1)
             ds = ds.map_batches(
                 ModelActor, fn_constructor_kwargs=dict(model_uri=model_dir, uncertain_below=uncertain_below),
-                batch_size=16, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=1),
+                batch_size=16, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(min_size=1, max_size=2),
                 num_cpus=1 if cpus > 1 else 0,
             )
-            bar = tqdm(total=n_todo, unit="video", desc="score", disable=not progress)
+            bar = tqdm(total=plan.todo, unit="video", desc="score", disable=not progress)
             for rec in ds.iter_rows():
                 rec = dict(rec)
                 shard = rec.pop("shard")
@@ -243,22 +259,23 @@ def run_score(
                 if rec["predicted_label"]:
                     predicted[rec["predicted_label"]] += 1
                 if len(pending[shard]) == expected[shard]:
-                    rows = sorted(pending.pop(shard), key=lambda r: r["uri"])
-                    storage.write_parquet_atomic(storage.join(output_uri, shard),
-                                                 pa.Table.from_pylist(rows, schema=PREDICTION_SCHEMA))
+                    write_shard(output_uri, shard, pa.Table.from_pylist(pending.pop(shard), schema=PREDICTION_SCHEMA),
+                                replaces=replaces[shard])
                     written += 1
                 bar.update(1)
             bar.close()
-            if pending:  # cannot happen unless rows were lost; refuse to pretend otherwise
-                raise RuntimeError(f"{len(pending)} shards incomplete after the job: {sorted(pending)[:3]}")
+        if pending:  # cannot happen unless rows were lost; refuse to pretend otherwise
+            raise RuntimeError(f"{len(pending)} shards incomplete after the job: {sorted(pending)[:3]}")
 
     all_preds = storage.read_parquet_dir(output_uri)
     if write_csv and all_preds is not None:
         _write_csv(all_preds, storage.join(output_uri, "predictions.csv"))
     summary = {
-        "output": output_uri, "model": model_dir, "videos_found": found, "videos_scored": n_todo,
-        "videos_skipped_already_done": len(done), "shards_written": written,
+        "output": output_uri, "model": model_dir, "videos_found": len(tasks), "videos_scored": plan.todo,
+        "videos_skipped_already_done": plan.already_done, "videos_retried": plan.retrying,
+        "retryable_left": plan.retryable_left + statuses["error"], "shards_written": written,
         "status_counts_this_run": dict(statuses), "predicted_label_counts_this_run": dict(predicted),
+        "status_counts_total": dict(Counter(all_preds.column("status").to_pylist())) if all_preds is not None else {},
         "uncertain_total": int(pc.sum(all_preds["uncertain"]).as_py() or 0) if all_preds is not None else 0,
         "videos_total": all_preds.num_rows if all_preds is not None else 0,
         "wall_s": round(time.time() - t0, 2),
@@ -273,15 +290,8 @@ def run_score(
     return summary
 
 
-def _chunk_names(uris: list[str], n: int) -> list[str]:
-    import hashlib
-
-    names = []
-    for i in range(0, len(uris), n):
-        chunk = uris[i:i + n]
-        h = hashlib.sha256("\n".join(chunk).encode()).hexdigest()
-        names.extend([h] * len(chunk))
-    return names
+def _shard_files(features_uri: str) -> list[str]:
+    return [e.uri for e in storage.list_files(features_uri, (".parquet",), recursive=False)]
 
 
 def _write_csv(table: pa.Table, uri: str) -> None:
@@ -305,17 +315,11 @@ def print_summary(s: dict) -> None:
 
 
 def run(args) -> int:
-    from ..cli import CliError
-    from ..model.artifacts import ModelDirError
-
-    try:
-        summary = run_score(
-            args.output, input_uri=args.input, features_uri=args.features, model_uri=args.model,
-            labels=args.labels, uncertain_below=args.uncertain_below, write_csv=args.csv,
-            videos_per_shard=args.videos_per_shard, feature_settings=FeatureSettings(sample_fps=args.sample_fps),
-            address=args.address, num_cpus=args.num_cpus, progress=not args.no_progress,
-        )
-    except (InputError, storage.StorageError, ModelDirError) as exc:
-        raise CliError(str(exc)) from None
+    summary = run_score(
+        args.output, input_uri=args.input, features_uri=args.features, model_uri=args.model,
+        labels=args.labels, uncertain_below=args.uncertain_below, write_csv=args.csv,
+        videos_per_shard=args.videos_per_shard, retry_failed=args.retry_failed, max_actors=args.max_actors,
+        address=args.address, num_cpus=args.num_cpus, progress=not args.no_progress,
+    )
     print_summary(summary)
     return 0

@@ -4,9 +4,12 @@ Composition (each step lives in ``exercise_classifier.model`` and is tested alon
 
     datasets.read_videos (Ray Data, usable + labelled rows)  [+ datasets.synthetic_videos, train-only]
     -> split.split_videos (video-level, stratified, group-aware)  -> windows.make_windows
-    -> Scaler.fit(train windows)  -> training.train_distributed (TensorflowTrainer, N workers)
+    -> Scaler.fit(train windows)  -> ray_train.train_distributed (TensorflowTrainer, N workers)
     -> evaluation.evaluate_videos on the test split  -> report.render_html
     -> artifacts.save_model_dir (runs/<UTC stamp>/..., then the `latest` pointer, last)
+
+The model's preprocessing contract is the dataset's (read from its manifest, every row checked), with the training
+config's windows and the fitted scaler added; ``--train-extra`` shards must have been made the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import storage
-from .runtime import add_ray_arguments
+from ..errors import require
+from .runtime import add_ray_arguments, non_negative_int, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +32,12 @@ log = logging.getLogger(__name__)
 def add_arguments(p) -> None:
     p.add_argument("--features", required=True, help="folder or s3:// prefix with the extraction Parquet shards")
     p.add_argument("--output", required=True, help="model output folder or s3:// prefix (runs/<stamp> + latest)")
-    p.add_argument("--num-workers", type=int, default=2, help="Ray Train data-parallel workers (default 2)")
-    p.add_argument("--epochs", type=int, default=None, help="maximum epochs (overrides the config; default 100)")
+    p.add_argument("--num-workers", type=positive_int, default=2, help="Ray Train data-parallel workers (default 2)")
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help="maximum epochs (overrides the config; default 100)")
     p.add_argument("--use-gpu", action="store_true", help="one GPU per worker")
     p.add_argument("--config", default=None, help="JSON file overriding any part of the training config")
-    p.add_argument("--synthetic", type=int, default=0, metavar="N",
+    p.add_argument("--synthetic", type=non_negative_int, default=0, metavar="N",
                    help="add N synthetic landmark sequences per class to the training split only")
     p.add_argument("--train-extra", action="append", default=[], metavar="URI",
                    help="more extraction shards (e.g. rendered synthetic clips) that only ever join the training "
@@ -55,23 +60,26 @@ class Prepared:
     split_record: dict
 
 
-def prepare_split(videos: list, synthetic: list, cfg, group_column: str | None) -> Prepared:
-    """Split real videos; synthetic ones join the training split only."""
+def prepare_split(videos: list, train_only: list, cfg, group_column: str | None) -> Prepared:
+    """Split the main videos; ``train_only`` ones (synthetic, --train-extra) join the training split only.
+
+    ``split.json`` lists each video once: ``train``/``val``/``test`` are the split of the main data,
+    ``train_only`` the extra training data.
+    """
     from ..model.split import split_videos
 
     groups = [v.group for v in videos] if group_column else None
     split = split_videos([v.label for v in videos], groups, cfg.split)
-    train = [videos[i] for i in split.train] + list(synthetic)
+    train = [videos[i] for i in split.train]
     val = [videos[i] for i in split.val]
     test = [videos[i] for i in split.test]
     record = {
         "seed": cfg.split.seed, "group_column": group_column or None,
         "fractions": {"train": cfg.split.train, "val": cfg.split.val, "test": cfg.split.test},
-        "train": [v.video_id for v in train if not v.synthetic],
-        "val": [v.video_id for v in val], "test": [v.video_id for v in test],
-        "synthetic_train": [v.video_id for v in synthetic],
+        "train": [v.video_id for v in train], "val": [v.video_id for v in val], "test": [v.video_id for v in test],
+        "train_only": [v.video_id for v in train_only],
     }
-    return Prepared(train, val, test, record)
+    return Prepared(train + list(train_only), val, test, record)
 
 
 def _windows_and_labels(videos, cfg, index):
@@ -88,32 +96,35 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
               train_extra: list[str] | tuple[str, ...] = ()) -> dict:
     """Train and save a model run; returns a summary (run URI, test metrics, timings)."""
     from ..classes import CLASSES
-    from ..features.table import FEATURE_VERSION
+    from ..contract import Scaler
     from ..model.artifacts import MODEL_FILE, LoadedModel, save_model_dir
     from ..model.config import Config
     from ..model.evaluation import evaluate_videos
     from ..model.losses import balanced_class_weights
     from ..model.network import keras_module, save_model
     from ..model.report import render_html
-    from ..model.scaler import Scaler
-    from ..model.training import train_distributed
-    from .datasets import DatasetError, check_feature_version, read_videos, synthetic_videos
+    from ..model.training import TrainData
+    from .datasets import DatasetError, check_features_contract, dataset_contract, read_videos, synthetic_videos
+    from .ray_train import train_distributed
     from .runtime import quiet_ray_data, ray_session
 
     cfg = cfg or Config()
+    require(num_workers >= 1, f"--num-workers must be >= 1, got {num_workers}")
+    require(synthetic >= 0, f"--synthetic must be >= 0, got {synthetic}")
     t0 = time.time()
+    contract = dataset_contract(features_uri).replace(windows=cfg.windows)
+    contract.require_current_code(what=f"the features in {features_uri}")
+    for extra_uri in train_extra:
+        check_features_contract(extra_uri, contract, what=f"the features in {features_uri}")
     storage.check_writable(output_uri)
     index = {c: i for i, c in enumerate(CLASSES)}
     with ray_session(address, num_cpus):
         quiet_ray_data()
         videos = read_videos(features_uri, group_column=group_column or None)
-        check_feature_version(videos, FEATURE_VERSION)
-        synth = synthetic_videos(synthetic, seed=cfg.train.seed) if synthetic > 0 else []
-        for extra_uri in train_extra:  # train-only data, read and version-checked like the main shards
-            extra = read_videos(extra_uri, group_column=None)
-            check_feature_version(extra, FEATURE_VERSION)
-            synth.extend(extra)
-        prep = prepare_split(videos, synth, cfg, group_column)
+        extra = synthetic_videos(synthetic, contract, seed=cfg.train.seed) if synthetic > 0 else []
+        for extra_uri in train_extra:  # train-only data (e.g. rendered synthetic clips)
+            extra.extend(read_videos(extra_uri, group_column=None, train_only=True))
+        prep = prepare_split(videos, extra, cfg, group_column)
         x_train, y_train = _windows_and_labels(prep.train, cfg, index)
         x_val, y_val = _windows_and_labels(prep.val, cfg, index)
         if len(x_train) == 0 or len(x_val) == 0:
@@ -121,10 +132,9 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
                                f"(videos need >= {cfg.windows.min_length} usable frames; each class needs >= 3 "
                                f"videos/groups to reach the validation split)")
         scaler = Scaler.fit(x_train)
+        contract = contract.replace(scaler=scaler)
         log.info("windows: train %d (%d videos), val %d (%d), test videos %d", len(x_train), len(prep.train),
                  len(x_val), len(prep.val), len(prep.test))
-        from ..model.training import TrainData
-
         data = TrainData(x_train, y_train, x_val, y_val, scaler.mean, scaler.scale,
                          balanced_class_weights(y_train, len(CLASSES)), len(CLASSES))
         outcome = train_distributed(data, cfg, num_workers=num_workers, use_gpu=use_gpu, storage_path=ray_storage)
@@ -134,8 +144,7 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
         # would otherwise double the file (scoring always loads with compile=False).
         inference_path = os.path.join(outcome.workdir, "inference-" + MODEL_FILE)
         save_model(model, inference_path)
-        loaded = LoadedModel(model, scaler, list(CLASSES), FEATURE_VERSION, cfg.windows.length, "", {},
-                             outcome.workdir)
+        loaded = LoadedModel(model, contract, list(CLASSES), outcome.workdir, {}, outcome.workdir)
         ev = evaluate_videos(loaded.predict_windows, prep.test, CLASSES, cfg.windows)
         metrics = {"split": "test", **ev.results, "training": {
             "seconds": outcome.seconds, "epochs_run": outcome.epochs_run, "best_epoch": outcome.best_epoch,
@@ -143,12 +152,11 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
             "num_workers": num_workers, "use_gpu": use_gpu,
             "windows": {"train": int(len(x_train)), "val": int(len(x_val))},
             "videos": {"train": len(prep.train), "val": len(prep.val), "test": len(prep.test),
-                       "synthetic_train": len(synth)}}}
+                       "train_only": len(extra)}}}
         html_doc = render_html(metrics, title="exercise-classifier training run - test split",
                                history=outcome.history, confidences=ev.confidences)
         run_uri = save_model_dir(
-            output_uri, model_path=inference_path, scaler=scaler, classes=list(CLASSES),
-            feature_version=FEATURE_VERSION, window_length=cfg.windows.length, config=cfg.to_dict(),
+            output_uri, model_path=inference_path, contract=contract, classes=list(CLASSES), config=cfg.to_dict(),
             extra_json={"history.json": outcome.history, "split.json": prep.split_record, "metrics.json": metrics,
                         "predictions.json": ev.predictions},
             extra_files={"report.html": html_doc.encode()})
@@ -160,27 +168,14 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
 
 
 def run(args) -> int:
-    from ..cli import CliError
-    from ..model.artifacts import ModelDirError
-    from ..model.config import ConfigError, load_config
-    from ..model.split import SplitError
-    from .datasets import DatasetError
+    from ..model.config import load_config
 
-    try:
-        cfg = load_config(args.config)
-        if args.epochs is not None:
-            if args.epochs < 1:
-                raise ConfigError("--epochs must be >= 1")
-            cfg = cfg.replace("train", epochs=args.epochs)
-        if args.num_workers < 1:
-            raise ConfigError("--num-workers must be >= 1")
-        if args.synthetic < 0:
-            raise ConfigError("--synthetic must be >= 0")
-        summary = run_train(args.features, args.output, cfg=cfg, num_workers=args.num_workers,
-                            use_gpu=args.use_gpu, synthetic=args.synthetic, group_column=args.group_column or None,
-                            address=args.address, num_cpus=args.num_cpus, ray_storage=args.ray_storage,
-                            train_extra=args.train_extra)
-    except (ConfigError, DatasetError, SplitError, ModelDirError, storage.StorageError) as exc:
-        raise CliError(str(exc)) from None
+    cfg = load_config(args.config)
+    if args.epochs is not None:
+        cfg = cfg.replace("train", epochs=args.epochs)
+    summary = run_train(args.features, args.output, cfg=cfg, num_workers=args.num_workers,
+                        use_gpu=args.use_gpu, synthetic=args.synthetic, group_column=args.group_column or None,
+                        address=args.address, num_cpus=args.num_cpus, ray_storage=args.ray_storage,
+                        train_extra=args.train_extra)
     print(json.dumps(summary, indent=2))
     return 0

@@ -1,4 +1,8 @@
-"""Video -> one extraction row: hash, decode, pose, features, status. Shared by ``extract`` and ``score``.
+"""Video -> one extraction row: hash, decode, pose, features, status. The one place that decodes and tracks.
+
+``extract``, ``score``, ``bench`` and the synthetic-clip validator all go through :func:`sampled_frames` /
+:func:`track_video`, with the sampling rate, frame size and MediaPipe settings taken from one
+:class:`~exercise_classifier.contract.Preprocessing`, so no caller can decode or track a video differently.
 
 Every failure mode ends as a row with a status and a reason, never as an exception that would take other videos
 down with it: a broken file is data about the library, not a crash.
@@ -10,74 +14,102 @@ atomically, under a name derived from the inputs) or returns the rows (``score``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import logging
 import os
 import time
 import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
 from .. import storage
+from ..contract import Preprocessing
 from . import schema
-from .inputs import ShardSpec, VideoTask
-from .pose import PoseSettings, PoseTracker
-from .rows import FeatureSettings, VideoMeta, failed_row, landmarks_row, rows_to_table
+from .decode import DecodeStats, UnreadableVideo, VideoInfo, iter_sampled_frames, probe
+from .inputs import VideoTask
+from .pose import PoseTracker
+from .rows import DEFAULT_MIN_DETECTION_RATE, VideoMeta, failed_row, landmarks_row, rows_to_table
 
 log = logging.getLogger(__name__)
 
 
-def file_digest(path: str, chunk: int = 4 << 20) -> str:
+def file_digest(path: str) -> str:
     """Content hash used as the stable video id (same bytes -> same id, wherever the file lives)."""
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()[:32]
+        return hashlib.file_digest(f, "sha256").hexdigest()[:32]
 
 
-def process_video(task: VideoTask, pose_settings: PoseSettings, settings: FeatureSettings) -> dict:
-    from .decode import DecodeStats, UnreadableVideo, iter_sampled_frames, probe
+@contextlib.contextmanager
+def sampled_frames(path: str, contract: Preprocessing) -> Iterator[tuple[VideoInfo, DecodeStats, Iterator]]:
+    """Open ``path`` and yield ``(info, stats, frames)``; ``frames`` yields ``(source_index, rgb)`` at the contract's
+    sampling rate and size. Raises :class:`UnreadableVideo` when the file is not a decodable video."""
+    cap, info = probe(path)
+    stats = DecodeStats()
+    try:
+        yield info, stats, iter_sampled_frames(cap, info, contract.sample_fps, stats, max_side=contract.max_side)
+    finally:
+        cap.release()
 
+
+@dataclass
+class TrackedVideo:
+    info: VideoInfo
+    stats: DecodeStats
+    frame_index: np.ndarray      # (T,) source frame index of each sampled frame
+    landmarks: np.ndarray        # (T, 33, 4) image x, y, z, visibility; NaN rows where no pose
+    world: np.ndarray            # (T, 33, 3) metres, hip-centred; NaN rows likewise
+
+
+def track_video(path: str, contract: Preprocessing) -> TrackedVideo:
+    """Decode the sampled frames of a local video file and track the pose through them (one tracker per video)."""
+    idx, images, worlds = [], [], []
+    with sampled_frames(path, contract) as (info, stats, frames), PoseTracker(contract.pose) as tracker:
+        for i, rgb in frames:
+            image, world = tracker.process(rgb)
+            idx.append(i)
+            images.append(image)
+            worlds.append(world)
+    if not images:
+        return TrackedVideo(info, stats, np.zeros(0, np.int32), np.zeros((0, 33, 4), np.float32),
+                            np.zeros((0, 33, 3), np.float32))
+    return TrackedVideo(info, stats, np.asarray(idx, np.int32), np.stack(images), np.stack(worlds))
+
+
+def process_video(task: VideoTask, contract: Preprocessing,
+                  min_detection_rate: float = DEFAULT_MIN_DETECTION_RATE) -> dict:
     t0 = time.perf_counter()
     meta = VideoMeta(uri=task.uri, video_id="", source_size=task.size, label=task.label, group=task.group)
     try:
         with storage.local_file(task.uri) as path:
+            if not os.path.exists(path):  # listed, then gone: may be back on a re-run, so not final
+                raise FileNotFoundError(f"video vanished after it was listed: {task.uri}")
             meta.video_id = file_digest(path)
             try:
-                cap, info = probe(path)
+                tracked = track_video(path, contract)
             except UnreadableVideo as exc:
-                return failed_row(meta, schema.STATUS_UNREADABLE, str(exc), settings,
+                return failed_row(meta, schema.STATUS_UNREADABLE, str(exc), contract,
                                   processing_s=time.perf_counter() - t0)
-            try:
-                stats = DecodeStats()
-                frames_idx, images, worlds = [], [], []
-                with PoseTracker(pose_settings) as tracker:
-                    for idx, rgb in iter_sampled_frames(cap, info, settings.sample_fps, stats):
-                        image, world = tracker.process(rgb)
-                        frames_idx.append(idx)
-                        images.append(image)
-                        worlds.append(world)
-            finally:
-                cap.release()
+        info, stats = tracked.info, tracked.stats
         meta.width, meta.height, meta.rotation = info.width, info.height, info.rotation
         meta.fps = info.fps if info.fps_known else None
         meta.frame_count = stats.frames_decoded
         meta.duration_s = stats.frames_decoded / info.fps if info.fps else None
         if stats.frames_sampled == 0:
             return failed_row(meta, schema.STATUS_UNREADABLE,
-                              "no frame could be decoded (truncated or corrupt video stream)", settings,
+                              "no frame could be decoded (truncated or corrupt video stream)", contract,
                               processing_s=time.perf_counter() - t0)
-        row = landmarks_row(meta, np.stack(images), np.stack(worlds), np.asarray(frames_idx), settings,
-                            processing_s=time.perf_counter() - t0)
+        row = landmarks_row(meta, tracked.landmarks, tracked.world, tracked.frame_index, contract,
+                            min_detection_rate=min_detection_rate, processing_s=time.perf_counter() - t0)
         if stats.read_errors and row["status"] == schema.STATUS_OK:
             row["error"] = f"decoding stopped early after {stats.frames_decoded} frames (truncated stream?)"
         return row
     except Exception as exc:  # noqa: BLE001 - one bad video must not stop the job
         log.warning("video %s failed: %s", task.uri, exc)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return failed_row(meta, schema.STATUS_ERROR, detail[:2000], settings, processing_s=time.perf_counter() - t0)
+        return failed_row(meta, schema.STATUS_ERROR, detail[:2000], contract, processing_s=time.perf_counter() - t0)
 
 
 def summary_of(row: dict, shard: str) -> dict:
@@ -92,27 +124,32 @@ def summary_of(row: dict, shard: str) -> dict:
 class PoseActor:
     """Ray Data actor (``map_batches(PoseActor, batch_size=1, compute=ActorPoolStrategy(...))``).
 
-    ``output_uri`` set: write each shard there and return per-video summaries. Unset: return the full rows.
+    ``output_uri`` set: write each shard there and return per-video summaries. Unset: return the rows (only
+    ``columns`` of them when given, plus ``shard``). The contract travels as its JSON (a small string).
     """
 
-    def __init__(self, pose_settings: dict, feature_settings: dict, output_uri: str | None = None):
+    def __init__(self, contract_json: str, min_detection_rate: float = DEFAULT_MIN_DETECTION_RATE,
+                 output_uri: str | None = None, columns: list[str] | None = None):
         os.environ.setdefault("GLOG_minloglevel", "2")
         from .pose import import_mediapipe
 
         import_mediapipe()  # pay the import once per actor, before the first video
-        self.pose_settings = PoseSettings(**pose_settings)
-        self.settings = FeatureSettings(**feature_settings)
+        self.contract = Preprocessing.from_json(contract_json)
+        self.min_detection_rate = float(min_detection_rate)
         self.output_uri = output_uri
+        self.columns = list(columns) if columns else None
 
     def __call__(self, batch: dict) -> dict:
         import pyarrow as pa
 
+        from .resume import ShardSpec, write_shard
+
         out_rows, summaries = [], []
-        for shard, videos_json in zip(batch["shard"], batch["videos"]):
+        for shard, videos_json, replaces in zip(batch["shard"], batch["videos"], batch["replaces"]):
             videos = ShardSpec.videos_from_item({"videos": videos_json})
-            rows = [process_video(v, self.pose_settings, self.settings) for v in videos]
+            rows = [process_video(v, self.contract, self.min_detection_rate) for v in videos]
             if self.output_uri is not None:
-                storage.write_parquet_atomic(storage.join(self.output_uri, str(shard)), rows_to_table(rows))
+                write_shard(self.output_uri, str(shard), rows_to_table(rows), replaces=bool(replaces))
                 summaries.extend(summary_of(r, str(shard)) for r in rows)
             else:
                 for r in rows:
@@ -121,4 +158,6 @@ class PoseActor:
         if self.output_uri is not None:
             return pa.Table.from_pylist(summaries)
         table = rows_to_table(out_rows)
+        if self.columns:
+            table = table.select(self.columns)
         return table.append_column("shard", pa.array([r["shard"] for r in out_rows], pa.string()))

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import tempfile
 import time
 
 log = logging.getLogger(__name__)
@@ -44,34 +42,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="parallel render processes (default: CPU count, max 4)")
 
 
-def _check_writable(out: str) -> None:
-    from exercise_classifier.cli import CliError
-
-    try:
-        os.makedirs(out, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
-            pass
-    except OSError as exc:
-        raise CliError(f"cannot write to output folder {out!r}: {exc.strerror or exc}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from exercise_classifier.classes import UnknownLabelError, normalise_labels
-    from exercise_classifier.cli import CliError
+    from exercise_classifier.errors import UserError
 
     if args.per_class < 1:
-        raise CliError(f"--per-class must be at least 1, got {args.per_class}")
+        raise UserError(f"--per-class must be at least 1, got {args.per_class}")
     if args.fps is not None and args.fps < 1:
-        raise CliError(f"--fps must be at least 1, got {args.fps}")
+        raise UserError(f"--fps must be at least 1, got {args.fps}")
     if args.duration is not None and args.duration <= 0:
-        raise CliError(f"--duration must be positive, got {args.duration}")
+        raise UserError(f"--duration must be positive, got {args.duration}")
     if args.noise < 0:
-        raise CliError(f"--noise must be >= 0, got {args.noise}")
+        raise UserError(f"--noise must be >= 0, got {args.noise}")
     try:
         classes = normalise_labels(args.classes) if args.classes else None
     except UnknownLabelError as exc:
-        raise CliError(str(exc)) from None
-    _check_writable(args.out)
+        raise UserError(str(exc)) from None
+    from exercise_classifier import storage
+
+    storage.check_writable(args.out)
 
     from .generate import generate_library
 

@@ -8,7 +8,6 @@ mediapipe are local so importing this module stays cheap.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,28 +29,14 @@ class Agreement:
 
 
 def run_mediapipe(video: str | Path) -> tuple[np.ndarray, int, int]:
-    """(T,33,4) landmarks (nan rows where no pose) for a video, MediaPipe Pose in video mode, model_complexity=1."""
-    sys.modules.setdefault("tensorflow", None)  # mediapipe would import TF just for gfile; we never need it here
-    import cv2
-    import mediapipe as mp
+    """(T,33,4) landmarks (nan rows where no pose) of EVERY frame of ``video``, through the pipeline's own decode and
+    pose stage (video mode, the default contract's MediaPipe settings)."""
+    from ..contract import Preprocessing
+    from ..pipelines.video_stage import track_video
 
-    cap = cv2.VideoCapture(str(video))
-    out: list[np.ndarray] = []
-    w = h = 0
-    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1, min_detection_confidence=0.5,
-                                min_tracking_confidence=0.5) as pose:
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            h, w = frame.shape[:2]
-            res = pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-            if res.pose_landmarks is None:
-                out.append(np.full((33, 4), np.nan))
-            else:
-                out.append(np.array([[p.x, p.y, p.z, p.visibility] for p in res.pose_landmarks.landmark]))
-    cap.release()
-    return np.array(out).reshape(-1, 33, 4), w, h
+    # the highest sampling rate keeps every frame, so frames match the ground truth one to one
+    tracked = track_video(str(video), Preprocessing(sample_fps=240.0))
+    return tracked.landmarks.astype(np.float64), tracked.info.width, tracked.info.height
 
 
 def agreement(video: str | Path, landmarks_npz: str | Path) -> Agreement:

@@ -14,34 +14,34 @@ _CACHE: dict = {}
 
 
 def synthetic_rows(classes=CLASSES4, per_class: int = 8, seed: int = 11, videos_per_group: int = 2,
-                   feature_version: str | None = None) -> list[dict]:
+                   contract=None) -> list[dict]:
+    from exercise_classifier.contract import Preprocessing
     from exercise_classifier.pipelines.decode import sample_mask_step
-    from exercise_classifier.pipelines.rows import FeatureSettings, VideoMeta, landmarks_row
+    from exercise_classifier.pipelines.rows import VideoMeta, landmarks_row
     from exercise_classifier.synth.generate import landmark_clip
 
-    settings = FeatureSettings()
+    contract = contract or Preprocessing()
     rows = []
     for label in classes:
         for i in range(per_class):
             clip = landmark_clip(label, seed, i)
-            idx = np.flatnonzero([sample_mask_step(k, clip.fps, settings.sample_fps)
+            idx = np.flatnonzero([sample_mask_step(k, clip.fps, contract.sample_fps)
                                   for k in range(len(clip.landmarks))])
             meta = VideoMeta(uri=f"s3://lib/{label}/clip{i}.mp4", video_id=f"{label[:4]}-{seed}-{i:03d}",
                              label=label, group=f"{label}-source{i // videos_per_group}", width=clip.width,
                              height=clip.height, fps=float(clip.fps), frame_count=len(clip.landmarks))
-            row = landmarks_row(meta, clip.landmarks[idx], clip.world[idx], idx, settings)
-            if feature_version:
-                row["feature_version"] = feature_version
-            rows.append(row)
+            rows.append(landmarks_row(meta, clip.landmarks[idx], clip.world[idx], idx, contract))
     return rows
 
 
-def write_shards(rows: list[dict], out_dir, per_shard: int = 10) -> str:
-    """Rows -> ``out_dir/shard-XXXX.parquet`` through the storage layer; returns the folder URI."""
+def write_shards(rows: list[dict], out_dir, per_shard: int = 10, contract=None) -> str:
+    """Rows -> ``out_dir/shard-XXXX.parquet`` + the dataset manifest, as extract writes them; returns the URI."""
     from exercise_classifier import storage
+    from exercise_classifier.contract import Preprocessing, write_dataset_manifest
     from exercise_classifier.pipelines.rows import rows_to_table
 
     out = str(out_dir)
+    write_dataset_manifest(out, contract or Preprocessing())
     for k in range(0, len(rows), per_shard):
         storage.write_parquet_atomic(storage.join(out, f"shard-{k // per_shard:04d}.parquet"),
                                      rows_to_table(rows[k:k + per_shard]))

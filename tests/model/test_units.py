@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from exercise_classifier.model.augment import augment_batch, time_shift, time_stretch
-from exercise_classifier.model.config import AugmentConfig, Config, ConfigError, SplitConfig, WindowConfig
+from exercise_classifier.contract import WindowSettings
+from exercise_classifier.model.config import AugmentConfig, Config, ConfigError, SplitConfig
 from exercise_classifier.model.evaluation import compute_metrics, expected_calibration_error
 from exercise_classifier.model.losses import balanced_class_weights, focal_loss_numpy
-from exercise_classifier.model.scaler import Scaler
+from exercise_classifier.contract import Scaler
 from exercise_classifier.model.split import SplitError, split_videos
 from exercise_classifier.model.voting import vote, vote_many
 from exercise_classifier.model.windows import make_windows, window_starts
@@ -24,7 +25,7 @@ def frames(n, f=3, start=0):
 
 # -- windows -----------------------------------------------------------------------------------------------------
 def test_windows_stride_overlap_and_tail():
-    w = make_windows(frames(44), None, WindowConfig(20, 6, 10))
+    w = make_windows(frames(44), None, WindowSettings(20, 6, 10))
     starts = [int(x[0, 0]) for x in w]
     assert starts == [0, 6, 12, 18, 24]          # 44-20=24 is a multiple of 6: no extra tail window
     assert w.shape == (5, 20, 3)
@@ -36,7 +37,7 @@ def test_windows_stride_overlap_and_tail():
 def test_windows_never_cross_segments_and_pad_short_ones():
     feats = frames(20 + 25 + 12 + 5)
     seg = np.array([0] * 20 + [1] * 25 + [2] * 12 + [3] * 5)
-    w = make_windows(feats, seg, WindowConfig(20, 6, 10))
+    w = make_windows(feats, seg, WindowSettings(20, 6, 10))
     for x in w:                                   # every window lies inside one segment
         assert len({int(seg[int(v)]) for v in x[:, 0]}) == 1
     firsts = [int(x[0, 0]) for x in w]
@@ -46,9 +47,9 @@ def test_windows_never_cross_segments_and_pad_short_ones():
 
 
 def test_windows_too_short_and_shape_errors():
-    assert make_windows(frames(9), None, WindowConfig(20, 6, 10)).shape == (0, 20, 3)
+    assert make_windows(frames(9), None, WindowSettings(20, 6, 10)).shape == (0, 20, 3)
     with pytest.raises(ValueError):
-        make_windows(frames(30), np.zeros(29), WindowConfig())
+        make_windows(frames(30), np.zeros(29), WindowSettings())
 
 
 # -- scaler ------------------------------------------------------------------------------------------------------
@@ -62,12 +63,12 @@ def test_scaler_matches_sklearn_and_round_trips_json():
     ref = StandardScaler().fit(x.reshape(-1, 5))
     np.testing.assert_allclose(s.mean, ref.mean_, rtol=1e-6)
     np.testing.assert_allclose(s.scale, ref.scale_, rtol=1e-6)
-    text = s.to_json()
+    text = json.dumps(s.to_dict())
     assert json.loads(text)["format"] == "standard-scaler/v1"
-    s2 = Scaler.from_json(text)
+    s2 = Scaler.from_dict(json.loads(text))
     np.testing.assert_array_equal(s2.transform(x), s.transform(x))
     with pytest.raises(ValueError):
-        Scaler.from_json(json.dumps({"format": "pickle", "mean": [0], "scale": [1]}))
+        Scaler.from_dict({"format": "pickle", "mean": [0], "scale": [1]})
 
 
 # -- focal loss --------------------------------------------------------------------------------------------------
@@ -224,5 +225,5 @@ def test_single_group_classes_can_be_sent_to_training_only():
     s = split_videos(labels, groups, SplitConfig(single_group_classes="train"))
     assert 6 in s.train and 6 not in s.test + s.val
     assert {0, 1, 2, 3, 4, 5} == set(s.train + s.val + s.test) - {6}
-    with pytest.raises(SplitError, match="single_group_classes"):
-        split_videos(labels, groups, SplitConfig(single_group_classes="maybe"))
+    with pytest.raises(ConfigError, match="single_group_classes"):  # refused when the config is made
+        SplitConfig(single_group_classes="maybe")

@@ -52,11 +52,15 @@ def test_evaluate_all_defaults_to_a_folder_in_the_run(trained, capsys):
     assert (Path(summary["output"]) / "report.html").is_file()
 
 
-def test_evaluate_refuses_other_feature_version(trained, tmp_path, capsys):
-    feats = synthdata.write_shards(synthdata.synthetic_rows(per_class=1, feature_version="0.1"), tmp_path / "f")
-    assert main(["evaluate", "--model", trained["output"], "--features", feats]) == 2
+def test_evaluate_refuses_features_made_another_way(trained, tmp_path, capsys):
+    from exercise_classifier.contract import Preprocessing
+
+    old = Preprocessing(feature_version="0.1")
+    feats = synthdata.write_shards(synthdata.synthetic_rows(per_class=1, contract=old), tmp_path / "f", contract=old)
+    assert main(["evaluate", "--model", trained["output"], "--features", feats, "--output", str(tmp_path / "e")]) == 2
     err = capsys.readouterr().err
-    assert "feature_version 0.1" in err and "trained on 1" in err or "was trained" in err
+    assert err.count("\n") == 1 and "feature_version '1.0' vs '0.1'" in err and "re-extract" in err, err
+    assert not (tmp_path / "e").exists()
 
 
 def test_evaluate_missing_model(tmp_path, capsys):

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from exercise_classifier.pipelines.inputs import InputError, VideoTask, discover, plan_shards
+from exercise_classifier.errors import UserError
+from exercise_classifier.pipelines.inputs import InputError, VideoTask, discover
+from exercise_classifier.pipelines.resume import OutputState, plan_shards
 
 
 def _touch(p):
@@ -44,11 +46,25 @@ def test_empty_input_is_an_error(tmp_path):
 
 def test_shard_plan_is_deterministic_and_skips_done():
     tasks = [VideoTask(f"/v/{i}.mp4", 10 + i) for i in range(7)]
-    a = plan_shards(tasks, set(), 3)
-    b = plan_shards(tasks, set(), 3)
+    empty = OutputState({})
+    a = plan_shards(tasks, empty, 3).shards
+    b = plan_shards(tasks, empty, 3).shards
     assert [s.name for s in a] == [s.name for s in b] and [len(s.videos) for s in a] == [3, 3, 1]
-    rest = plan_shards(tasks, {"/v/0.mp4", "/v/1.mp4", "/v/2.mp4"}, 3)
-    assert [len(s.videos) for s in rest] == [3, 1]
-    assert a[0].name not in {s.name for s in rest}
-    with pytest.raises(InputError):
-        plan_shards(tasks, set(), 0)
+    done = OutputState({"old.parquet": {"/v/0.mp4": "ok", "/v/1.mp4": "no_person", "/v/2.mp4": "unreadable"}})
+    rest = plan_shards(tasks, done, 3)
+    assert [len(s.videos) for s in rest.shards] == [3, 1] and rest.already_done == 3
+    assert a[0].name not in {s.name for s in rest.shards}
+    with pytest.raises(UserError):
+        plan_shards(tasks, empty, 0)
+
+
+def test_failed_videos_are_redone_in_their_own_shard_only_with_retry_failed():
+    tasks = [VideoTask(f"/v/{i}.mp4", 10 + i) for i in range(4)]
+    state = OutputState({"p-a.parquet": {"/v/0.mp4": "ok", "/v/1.mp4": "error"},
+                         "p-b.parquet": {"/v/2.mp4": "unreadable", "/v/3.mp4": "no_person"}})
+    plain = plan_shards(tasks, state, 2)
+    assert plain.shards == [] and plain.retryable_left == 1 and plain.already_done == 4
+    retry = plan_shards(tasks, state, 2, retry_failed=True)
+    (spec,) = retry.shards
+    assert spec.name == "p-a.parquet" and spec.replaces and [v.uri for v in spec.videos] == ["/v/1.mp4"]
+    assert retry.retrying == 1 and retry.already_done == 3

@@ -120,14 +120,42 @@ def test_model_of_another_feature_version_is_refused(model_run, tmp_path, synth_
     other = tmp_path / "old-model"
     shutil.copytree(run, other)
     manifest = json.loads((other / MANIFEST).read_text())
-    manifest["feature_version"] = "0.9"
+    manifest["preprocessing"]["feature_version"] = "0.9"
     (other / MANIFEST).write_text(json.dumps(manifest))
     proc = subprocess.run([sys.executable, "-m", "exercise_classifier", "score", "--model", str(other), "--input",
                            str(synth_library), "--output", str(tmp_path / "p")],
                           capture_output=True, text=True, env=cli_env, timeout=120)
     assert proc.returncode == 2
-    assert "feature_version 0.9" in proc.stderr and "computes" in proc.stderr
-    assert not (tmp_path / "p").exists() or not list((tmp_path / "p").glob("*.parquet"))
+    assert proc.stderr.count("\n") == 1 and "feature_version 0.9" in proc.stderr, proc.stderr
+    assert "this release computes 1.0" in proc.stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_score_uses_the_models_preprocessing(model_run, tmp_path, synth_library):
+    """Raw video is sampled at the model's recorded rate, not a default; features made otherwise are refused."""
+    from exercise_classifier.contract import ContractError, Preprocessing
+    from exercise_classifier.model.artifacts import MANIFEST, resolve_run
+
+    run = Path(resolve_run(model_run))
+    slow = tmp_path / "model-10fps"
+    shutil.copytree(run, slow)
+    manifest = json.loads((slow / MANIFEST).read_text())
+    manifest["preprocessing"]["sample_fps"] = 10.0
+    (slow / MANIFEST).write_text(json.dumps(manifest))
+    one = tmp_path / "one" / "squat"
+    one.mkdir(parents=True)
+    shutil.copy(next(synth_library.rglob("*.mp4")), one / "a.mp4")
+    run_score(str(tmp_path / "p10"), input_uri=str(one.parent), model_uri=str(slow), progress=False)
+    (row,) = storage.read_parquet_dir(str(tmp_path / "p10")).to_pylist()
+    assert row["status"] == schema.STATUS_OK
+    assert json.loads(row["preprocessing"])["sample_fps"] == 10.0
+    # features extracted at the default 15 fps do not fit that model
+    rows = synthdata.synthetic_rows(classes=("squat",), per_class=1)
+    feats = synthdata.write_shards(rows, tmp_path / "f15")
+    with pytest.raises(ContractError, match="sample_fps 10.0 vs 15.0"):
+        run_score(str(tmp_path / "pf"), features_uri=feats, model_uri=str(slow), progress=False)
+    assert not (tmp_path / "pf").exists()
+    assert Preprocessing().sample_fps == 15.0
 
 
 def test_whole_chain_over_s3(ray_local, s3_server, tmp_path):
@@ -165,5 +193,4 @@ def test_whole_chain_over_s3(ray_local, s3_server, tmp_path):
     assert len(rows) == 12 and all(r["label"] is None for r in rows)
     assert all(r["predicted_label"] in CLASSES for r in rows)
     assert sc["status_counts_this_run"] == {schema.STATUS_OK: 12}
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="chain")["Contents"]]
-    assert not [k for k in keys if ".tmp" in k]
+

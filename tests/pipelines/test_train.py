@@ -33,7 +33,7 @@ def test_training_learns_and_writes_a_versioned_run(trained):
     run = Path(summary["run"])
     latest = json.loads((out / "latest").read_text())
     assert out / latest["run"] == run and run.parent.name == "runs"
-    for name in ("model.keras", "scaler.json", "manifest.json", "config.json", "history.json", "split.json",
+    for name in ("model.keras", "manifest.json", "config.json", "history.json", "split.json",
                  "metrics.json", "report.html", "predictions.json"):
         assert (run / name).is_file(), name
     metrics = json.loads((run / "metrics.json").read_text())
@@ -47,7 +47,10 @@ def test_training_learns_and_writes_a_versioned_run(trained):
     assert history["loss"][-1] < history["loss"][0]
     assert {"val_accuracy", "val_loss", "lr", "epoch_s"} <= set(history)
     manifest = json.loads((run / "manifest.json").read_text())
-    assert manifest["keras"] == "tf_keras" and len(manifest["classes"]) == 22 and manifest["window_length"] == 20
+    assert manifest["keras"] == "tf_keras" and len(manifest["classes"]) == 22
+    contract = manifest["preprocessing"]
+    assert contract["windows"] == {"length": 20, "stride": 6, "min_length": 10} and contract["sample_fps"] == 15.0
+    assert len(contract["scaler"]["mean"]) == contract["n_features"] == 83
     assert json.loads((run / "config.json").read_text())["train"]["epochs"] == 12
 
 
@@ -55,7 +58,8 @@ def test_split_is_video_level_and_grouped(trained):
     split = json.loads((Path(trained["summary"]["run"]) / "split.json").read_text())
     train, val, test = set(split["train"]), set(split["val"]), set(split["test"])
     assert not (train & test) and not (train & val) and not (val & test)
-    assert len(split["synthetic_train"]) == 22 and not set(split["synthetic_train"]) & (val | test)
+    extra = set(split["train_only"])
+    assert len(extra) == 22 and not extra & (val | test | train), "train-only data is listed once, apart"
     rows = {r["video_id"]: r for r in synthdata.synthetic_rows()}
     where = {}
     for name, ids in (("train", train), ("val", val), ("test", test)):
@@ -87,7 +91,7 @@ def test_artifacts_reload_and_predict_identically(trained):
     finally:
         loaded.close()
     # no pickle anywhere: JSON files parse, the .keras zip holds only config JSON + weights
-    for name in ("scaler.json", "manifest.json", "split.json", "config.json", "history.json"):
+    for name in ("manifest.json", "split.json", "config.json", "history.json"):
         json.loads((run / name).read_text())
     with zipfile.ZipFile(run / "model.keras") as z:
         assert not [n for n in z.namelist() if n.endswith((".pkl", ".pickle", ".joblib", ".npy"))]
@@ -102,14 +106,19 @@ def test_artifacts_reload_and_predict_identically(trained):
 def test_model_of_other_feature_version_is_refused(trained, tmp_path):
     import shutil
 
+    from exercise_classifier.contract import ContractError
     from exercise_classifier.model.artifacts import ModelDirError, load_model_dir
 
     run = tmp_path / "run"
     shutil.copytree(trained["summary"]["run"], run)
     manifest = json.loads((run / "manifest.json").read_text())
-    manifest["feature_version"] = "0.9"
+    manifest["preprocessing"]["feature_version"] = "0.9"
     (run / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ModelDirError, match="feature_version 0.9 .* this code computes"):
+    with pytest.raises(ContractError, match="feature_version 0.9 .* this release computes 1.0"):
+        load_model_dir(str(run))
+    manifest["format"] = "exercise-classifier-model/v1"
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelDirError, match="retrain it with this release"):
         load_model_dir(str(run))
 
 
@@ -143,9 +152,24 @@ def test_class_with_one_video(ray_local, tmp_path, capsys):
 
 
 def test_features_of_other_version(ray_local, tmp_path, capsys):
-    feats = synthdata.write_shards(synthdata.synthetic_rows(per_class=3, feature_version="0.1"), tmp_path / "f")
+    from exercise_classifier.contract import Preprocessing
+
+    old = Preprocessing(feature_version="0.1")
+    feats = synthdata.write_shards(synthdata.synthetic_rows(per_class=3, contract=old), tmp_path / "f", contract=old)
     err = _cli_error(capsys, ["train", "--features", feats, "--output", str(tmp_path / "m")])
-    assert "feature_version 0.1" in err and "re-extract" in err
+    assert "feature_version 0.1" in err and "this release computes 1.0" in err and "re-extract" in err
+    assert not (tmp_path / "m").exists(), "refused before any output is written"
+
+
+def test_shards_of_mixed_preprocessing_are_refused(ray_local, tmp_path, capsys):
+    from exercise_classifier.contract import Preprocessing
+
+    feats = synthdata.write_shards(synthdata.synthetic_rows(per_class=3), tmp_path / "f")
+    other = synthdata.synthetic_rows(classes=("squat",), per_class=1, seed=5, contract=Preprocessing(sample_fps=10))
+    synthdata.write_shards(other, tmp_path / "f2", contract=Preprocessing(sample_fps=10))
+    (tmp_path / "f2" / "shard-0000.parquet").rename(tmp_path / "f" / "shard-9999.parquet")
+    err = _cli_error(capsys, ["train", "--features", feats, "--output", str(tmp_path / "m")])
+    assert "2 different preprocessing settings" in err
 
 
 def test_bad_config(tmp_path, capsys):

@@ -45,7 +45,7 @@ def test_unwritable_output_dir(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     r = _run("--out", str(blocker / "sub"), "--landmarks-only", "--classes", "squat")
-    assert r.returncode == 2 and "cannot write" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert r.returncode == 2 and "output is not writable" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_argparse_rejects_bad_types(tmp_path):

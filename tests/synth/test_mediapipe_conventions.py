@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 from exercise_classifier.features.table import FEATURE_NAMES
-from exercise_classifier.pipelines.rows import FeatureSettings, VideoMeta, landmarks_row
+from exercise_classifier.contract import Preprocessing
+from exercise_classifier.pipelines.rows import VideoMeta, landmarks_row
 from exercise_classifier.synth.generate import generate_library, landmark_clip
 
 SEED = 3
@@ -29,7 +30,7 @@ CLASSES = ("squat", "push-up", "bench press", "barbell biceps curl", "deadlift")
 
 def _features(lm: np.ndarray, width: int, height: int) -> np.ndarray | None:
     meta = VideoMeta(uri="x", video_id="x", width=width, height=height, fps=15.0)
-    row = landmarks_row(meta, np.asarray(lm, np.float32), None, np.arange(len(lm)), FeatureSettings())
+    row = landmarks_row(meta, np.asarray(lm, np.float32), None, np.arange(len(lm)), Preprocessing())
     return None if row["features"] is None else np.asarray(row["features"])
 
 
