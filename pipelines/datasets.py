@@ -102,9 +102,9 @@ def dataset_contract(features_uri: str) -> Preprocessing:
     """The contract in the dataset manifest, after checking that every row under ``features_uri`` was made with it."""
     import pyarrow.compute as pc
 
+    dataset = _parquet_dataset(features_uri)   # "no shards" is the clearer message when both are missing
     contract = read_dataset_manifest(features_uri)
-    found = set(pc.unique(_parquet_dataset(features_uri).to_table(columns=["preprocessing"])["preprocessing"])
-                .to_pylist())
+    found = set(pc.unique(dataset.to_table(columns=["preprocessing"])["preprocessing"]).to_pylist())
     if found != {contract.features_json()}:
         raise DatasetError(f"the shards under {features_uri} hold rows made with {len(found - {None})} different "
                            f"preprocessing settings, not only the dataset manifest's: re-extract into a new folder")
@@ -138,7 +138,7 @@ def read_videos(features_uri: str, *, group_column: str | None = "group", labell
     if group_column and group_column not in columns:
         columns.append(group_column)
     ds = ray.data.read_parquet([storage.filesystem(f)[1] for f in files], filesystem=fs, columns=columns)
-    rows = ds.filter(lambda r: r["status"] in schema.USABLE_STATUSES).take_all()
+    rows = [r for r in ds.take_all() if r["status"] in schema.USABLE_STATUSES]
     videos = _dedupe(videos_from_rows(rows, group_column=group_column, labelled=labelled, train_only=train_only))
     if not videos:
         what = "labelled videos with usable features" if labelled else "videos with usable features"

@@ -27,6 +27,7 @@ from .runtime import add_ray_arguments, fraction, positive_float, positive_int
 log = logging.getLogger(__name__)
 
 SUMMARY_NAME = "_summary.json"
+VIDEOS_PER_SHARD = 4  # the unit of retry: small enough that a lost worker redoes little
 
 
 def add_arguments(p) -> None:
@@ -37,7 +38,8 @@ def add_arguments(p) -> None:
     p.add_argument("--group-column", default="group", help="manifest column with the source/near-duplicate group")
     p.add_argument("--sample-fps", type=positive_float, default=Preprocessing().sample_fps,
                    help="frames per second fed to pose (default %(default)s)")
-    p.add_argument("--videos-per-shard", type=positive_int, default=4, help="videos per Parquet shard (unit of retry)")
+    p.add_argument("--videos-per-shard", type=positive_int, default=VIDEOS_PER_SHARD,
+                   help="videos per Parquet shard (unit of retry; default %(default)s)")
     p.add_argument("--min-detection-rate", type=fraction, default=DEFAULT_MIN_DETECTION_RATE,
                    help="videos under this pose detection rate get status low_detection (default %(default)s)")
     p.add_argument("--retry-failed", action="store_true",
@@ -55,7 +57,7 @@ def run_extract(
     contract: Preprocessing | None = None,
     labels: str = LABELS_FOLDER,
     group_column: str = "group",
-    videos_per_shard: int = 4,
+    videos_per_shard: int = VIDEOS_PER_SHARD,
     min_detection_rate: float = DEFAULT_MIN_DETECTION_RATE,
     retry_failed: bool = False,
     max_actors: int | None = None,

@@ -29,12 +29,70 @@ def add_ray_arguments(parser) -> None:
     parser.add_argument("--num-cpus", type=int, default=None, help="CPUs for a local Ray (default: all)")
 
 
+# Lines Ray prints on every run that say nothing to our users (see ray_session). Matched as substrings.
+RAY_NOISE = (
+    # Ray Data hands its own DataContext and transform to each pool actor through the object store, and Ray core
+    # logs an ERROR for that on the driver's stderr (ray-project/ray#57733); nothing on our side can change it.
+    "has constructor arguments in the object store and max_restarts > 0",
+)
+
+
+@contextlib.contextmanager
+def _stderr_without(patterns: tuple[str, ...]):
+    """Drop stderr lines containing any of ``patterns`` (also lines written by C++ code), pass all others on.
+
+    Ray's core worker writes some log lines straight to file descriptor 2, past Python's logging; this is the
+    only place they can be filtered. Only whole lines that match are dropped.
+    """
+    import sys
+    import threading
+
+    if os.environ.get("EXC_WORKER_LOGS") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    read_fd, write_fd = os.pipe()
+    os.dup2(write_fd, 2)
+    os.close(write_fd)
+
+    needles = [p.encode() for p in patterns]
+
+    def pump() -> None:
+        pending = b""
+        with os.fdopen(os.dup(saved), "wb", buffering=0) as dst:
+            while chunk := os.read(read_fd, 65536):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                dst.write(b"".join(line + b"\n" for line in lines if not any(n in line for n in needles)))
+                if b"\r" in pending:  # progress bars redraw with \r and no newline: pass them on at once
+                    cut = pending.rindex(b"\r") + 1
+                    dst.write(pending[:cut])
+                    pending = pending[cut:]
+            if pending and not any(n in pending for n in needles):
+                dst.write(pending)
+        os.close(read_fd)
+
+    thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)   # closes the pipe's last write end we hold; the pump drains and ends
+        os.close(saved)
+        thread.join(timeout=5)
+
+
 @contextlib.contextmanager
 def ray_session(address: str | None = None, num_cpus: int | None = None, *, worker_logs: bool | None = None):
     """Yield an initialised Ray; shut it down afterwards only if this call started it.
 
     Worker stdout/stderr (MediaPipe's and FFmpeg's chatter, one line per frame graph) stay in Ray's log files
     unless ``worker_logs`` or ``EXC_WORKER_LOGS=1``; failures still reach the driver as rows or exceptions.
+    A Ray started here, in-process, is private to this job: token authentication (Ray 2.60's default for new
+    clusters, which prints a notice) is turned off for it unless ``RAY_AUTH_MODE`` says otherwise; a cluster
+    joined with ``--address`` keeps whatever authentication it has.
     """
     if worker_logs is None:
         worker_logs = os.environ.get("EXC_WORKER_LOGS") == "1"
@@ -49,20 +107,25 @@ def ray_session(address: str | None = None, num_cpus: int | None = None, *, work
     env_vars = {k: os.environ[k] for k in FORWARDED_ENV if os.environ.get(k)}
     env_vars.update(QUIET_ENV)
     runtime_env = {"env_vars": env_vars}
-    if address:
-        log.info("joining Ray cluster at %s", address)
-        ray.init(address=address, runtime_env=runtime_env, log_to_driver=worker_logs)
-    else:
-        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, runtime_env=runtime_env,
-                 log_to_driver=worker_logs, configure_logging=False)
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
+    with _stderr_without(RAY_NOISE):
+        if address:
+            log.info("joining Ray cluster at %s", address)
+            ray.init(address=address, runtime_env=runtime_env, log_to_driver=worker_logs)
+        else:
+            os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+            ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, runtime_env=runtime_env,
+                     log_to_driver=worker_logs, configure_logging=False)
+        try:
+            yield ray
+        finally:
+            ray.shutdown()
 
 
 def quiet_ray_data() -> None:
-    """Our own progress bar replaces Ray Data's per-operator bars (noisy in logs of batch jobs)."""
+    """Our own progress bar and summary replace Ray Data's per-operator bars and execution log lines (noise in
+    the logs of batch jobs); Ray Data's warnings and errors still show."""
+    import logging
+
     from ray.data import DataContext
 
     ctx = DataContext.get_current()
@@ -70,6 +133,9 @@ def quiet_ray_data() -> None:
     ctx.print_on_execution_start = False
     with contextlib.suppress(AttributeError):
         ctx.enable_operator_progress_bars = False
+    if not log.isEnabledFor(logging.DEBUG):
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "progress bars disabled"
 
 
 def cluster_cpus(ray) -> int:

@@ -33,6 +33,8 @@ from .runtime import add_ray_arguments, fraction, positive_int
 log = logging.getLogger(__name__)
 
 SUMMARY_NAME = "_summary.json"
+VIDEOS_PER_SHARD = 8
+UNCERTAIN_BELOW = 0.5
 LABELS_AUTO = "auto"
 
 PREDICTION_SCHEMA = pa.schema([
@@ -66,10 +68,10 @@ def add_arguments(p) -> None:
     p.add_argument("--output", required=True, help="folder or s3:// prefix for prediction shards")
     p.add_argument("--labels", default=LABELS_AUTO,
                    help="'auto' (folder names when they are all class names), 'folder', 'none', or a manifest URI")
-    p.add_argument("--uncertain-below", type=fraction, default=0.5,
-                   help="flag predictions with confidence under this (default 0.5)")
+    p.add_argument("--uncertain-below", type=fraction, default=UNCERTAIN_BELOW,
+                   help="flag predictions with confidence under this (default %(default)s)")
     p.add_argument("--csv", action="store_true", help="also write predictions.csv next to the shards")
-    p.add_argument("--videos-per-shard", type=positive_int, default=8)
+    p.add_argument("--videos-per-shard", type=positive_int, default=VIDEOS_PER_SHARD)
     p.add_argument("--retry-failed", action="store_true",
                    help="redo videos whose prediction row has status 'error'; final statuses are kept")
     p.add_argument("--max-actors", type=positive_int, default=None,
@@ -182,9 +184,9 @@ def run_score(
     features_uri: str | None = None,
     model_uri: str | None = None,
     labels: str = LABELS_AUTO,
-    uncertain_below: float = 0.5,
+    uncertain_below: float = UNCERTAIN_BELOW,
     write_csv: bool = False,
-    videos_per_shard: int = 8,
+    videos_per_shard: int = VIDEOS_PER_SHARD,
     retry_failed: bool = False,
     max_actors: int | None = None,
     address: str | None = None,

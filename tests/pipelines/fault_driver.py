@@ -26,14 +26,23 @@ def main(lib: str, out: str) -> None:
     ray.init(address=cluster.address)
     killed = {}
 
+    def pose_actors_on(node_id: str) -> int:
+        from ray._private.state import actors  # straight from the GCS (the state API needs the dashboard)
+
+        return sum(1 for a in actors().values()
+                   if a["State"] == "ALIVE" and a["Address"]["NodeID"] == node_id
+                   and "PoseActor" in a.get("ActorClassName", ""))
+
     def kill_when_work_is_under_way():
         deadline = time.time() + 240
-        while time.time() < deadline:
-            if len(storage.list_files(out, (".parquet",))) >= 1 if storage.exists(out) else False:
+        while time.time() < deadline:  # the doomed node must be holding a pose actor, busy with a shard
+            done = len(storage.list_files(out, (".parquet",))) if storage.exists(out) else 0
+            if done >= 1 and pose_actors_on(worker.node_id) >= 1:
                 break
             time.sleep(0.2)
         alive = [n for n in ray.nodes() if n["Alive"]]
         killed["nodes_before"] = len(alive)
+        killed["pose_actors_on_killed_node"] = pose_actors_on(worker.node_id)
         killed["shards_before"] = len(storage.list_files(out, (".parquet",)))
         cluster.remove_node(worker, allow_graceful=False)   # SIGKILL the node's raylet and its workers
         killed["at"] = time.time()

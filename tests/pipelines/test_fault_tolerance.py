@@ -27,6 +27,7 @@ def test_node_removed_mid_job_loses_and_duplicates_nothing(tmp_path, synth_libra
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["killed"].get("nodes_before") == 2, result["killed"]
     assert result["killed"]["shards_before"] < 8, "the node must be removed while work is still pending"
+    assert result["killed"]["pose_actors_on_killed_node"] >= 1, "the removed node must have held work"
     uris = [r["uri"] for r in result["rows"]]
     assert sorted(uris) == sorted(str(p) for p in lib.rglob("*.mp4")), "every video exactly once"
     assert {r["status"] for r in result["rows"]} == {schema.STATUS_OK}

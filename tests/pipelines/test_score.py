@@ -55,7 +55,9 @@ def test_one_prediction_row_per_video_with_the_documented_schema(scored):
         r = by_name[name]
         assert r["status"] == schema.STATUS_OK, r
         assert r["predicted_label"] in CLASSES and 0.0 < r["confidence"] <= 1.0
-        assert r["top3_labels"][0] == r["predicted_label"] and len(r["top3_scores"]) == 3
+        assert r["top3_labels"][0] == r["predicted_label"] and len(set(r["top3_labels"])) == 3
+        assert r["top3_scores"][0] == pytest.approx(r["confidence"], abs=1e-6)
+        assert r["top3_scores"] == sorted(r["top3_scores"], reverse=True) and sum(r["top3_scores"]) <= 1.0 + 1e-5
         assert r["num_windows"] == len(r["window_labels"]) == len(r["window_confidences"]) >= 1
         assert r["uncertain"] == (r["confidence"] < 0.5)
     assert summary["videos_scored"] == len(rows)
@@ -111,6 +113,16 @@ def test_rescore_from_feature_shards(model_run, tmp_path):
     assert s["videos_scored"] == len(out) == 4
     assert {r["status"] for r in out} == {schema.STATUS_OK, schema.STATUS_NO_PERSON}
     assert sum(r["predicted_label"] is not None for r in out) == 3
+    # `uncertain` follows the threshold: at the middle confidence, some videos are flagged and some are not
+    conf = sorted(r["confidence"] for r in out if r["confidence"] is not None)
+    threshold = (conf[0] + conf[-1]) / 2
+    assert conf[0] < threshold < conf[-1], "the model must not give every video the same confidence"
+    run_score(str(tmp_path / "preds2"), features_uri=features, model_uri=model_run, uncertain_below=threshold,
+              progress=False)
+    flagged = {r["uri"]: r["uncertain"] for r in storage.read_parquet_dir(str(tmp_path / "preds2")).to_pylist()
+               if r["predicted_label"]}
+    assert set(flagged.values()) == {True, False}
+    assert all(flagged[r["uri"]] == (r["confidence"] < threshold) for r in out if r["predicted_label"])
 
 
 def test_model_of_another_feature_version_is_refused(model_run, tmp_path, synth_library, cli_env):
