@@ -159,6 +159,7 @@ class Preprocessing:
     def __post_init__(self) -> None:
         _require(isinstance(self.sample_fps, (int, float)) and 1.0 <= self.sample_fps <= 240.0,
                  f"sample_fps must be in [1, 240], got {self.sample_fps}")
+        object.__setattr__(self, "sample_fps", float(self.sample_fps))  # 10 and 10.0 are one setting
         _require(isinstance(self.max_side, int) and self.max_side >= 256,
                  f"max_side must be an integer >= 256, got {self.max_side}")
         _require(self.n_features >= 1, f"n_features must be >= 1, got {self.n_features}")
@@ -223,13 +224,14 @@ class Preprocessing:
         a, b = _flat(self.to_dict(feature_fields_only=True)), _flat(other.to_dict(feature_fields_only=True))
         return [f"{k} {a.get(k)!r} vs {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 
-    def require_same_features(self, other: "Preprocessing", *, mine: str, theirs: str) -> None:
+    def require_same_features(self, other: "Preprocessing", *, mine: str, theirs: str,
+                              advice: str = "re-extract the features with matching settings, or use a model "
+                                            "trained on these") -> None:
         """Raise one clear :class:`ContractError` when ``other`` made (or expects) features another way."""
         diffs = self.feature_differences(other)
         if diffs:
             raise ContractError(f"{mine} and {theirs} use different preprocessing ({'; '.join(diffs[:4])}"
-                                f"{'; ...' if len(diffs) > 4 else ''}): re-extract the features with the "
-                                f"model's settings, or use a model trained on these")
+                                f"{'; ...' if len(diffs) > 4 else ''}): {advice}")
 
 
     def require_current_code(self, *, what: str) -> None:
@@ -257,7 +259,8 @@ def write_dataset_manifest(features_uri: str, contract: Preprocessing) -> None:
 
     existing = read_dataset_manifest(features_uri, required=False)
     if existing is not None:
-        existing.require_same_features(contract, mine=f"the features already in {features_uri}", theirs="this run")
+        existing.require_same_features(contract, mine=f"the features already in {features_uri}", theirs="this run",
+                                       advice="extract into a new output folder, or use the same settings")
         if existing.windows == contract.windows:
             return
     storage.write_json_atomic(storage.join(features_uri, DATASET_MANIFEST),

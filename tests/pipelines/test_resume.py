@@ -158,6 +158,16 @@ def _plant_stale_temporary(out: Path) -> Path:
     return stale
 
 
+def _assert_resumed(lib: Path, out: Path, stale: Path, killed: dict, summary: dict) -> list[dict]:
+    """Every video exactly once and fine, no temporary left, and the re-run skipped what the killed run finished."""
+    rows = storage.read_parquet_dir(str(out)).to_pylist()
+    assert sorted(r["uri"] for r in rows) == sorted(str(p) for p in lib.rglob("*.mp4")), "each video exactly once"
+    assert {r["status"] for r in rows} == {schema.STATUS_OK}
+    assert not stale.exists() and not [p for p in out.iterdir() if ".tmp-" in p.name]
+    assert summary["videos_skipped_already_done"] >= killed["shards_at_kill"]
+    return rows
+
+
 def test_extract_resumes_after_its_driver_is_killed(ray_local, tmp_path, synth_library, cli_env):
     lib = _library(tmp_path, synth_library, 6)
     out = tmp_path / "out"
@@ -167,11 +177,7 @@ def test_extract_resumes_after_its_driver_is_killed(ray_local, tmp_path, synth_l
     assert killed["returncode"] == -signal.SIGKILL and 1 <= killed["shards_at_kill"] < 6
     stale = _plant_stale_temporary(out)
     summary = run_extract(str(lib), str(out), videos_per_shard=1, progress=False)
-    rows = _rows(str(out))
-    assert sorted(r["uri"] for r in rows) == sorted(str(p) for p in lib.rglob("*.mp4")), "each video exactly once"
-    assert {r["status"] for r in rows} == {schema.STATUS_OK}
-    assert not stale.exists() and not [p for p in out.iterdir() if ".tmp-" in p.name]
-    assert summary["videos_skipped_already_done"] >= killed["shards_at_kill"]
+    rows = _assert_resumed(lib, out, stale, killed, summary)
     on_disk = json.loads((out / SUMMARY_NAME).read_text())
     assert on_disk["status_counts_total"] == {schema.STATUS_OK: len(rows)} and on_disk["rows_total"] == len(rows)
 
@@ -187,9 +193,6 @@ def test_score_resumes_after_its_driver_is_killed(ray_local, tmp_path, synth_lib
     assert killed["returncode"] == -signal.SIGKILL and 1 <= killed["shards_at_kill"] < 5
     stale = _plant_stale_temporary(out)
     summary = run_score(str(out), input_uri=str(lib), videos_per_shard=1, progress=False)
-    rows = storage.read_parquet_dir(str(out)).to_pylist()
-    assert sorted(r["uri"] for r in rows) == sorted(str(p) for p in lib.rglob("*.mp4")), "each video exactly once"
-    assert all(r["status"] == schema.STATUS_OK and r["predicted_label"] for r in rows)
-    assert not stale.exists() and not [p for p in out.iterdir() if ".tmp-" in p.name]
-    assert summary["videos_skipped_already_done"] >= killed["shards_at_kill"]
+    rows = _assert_resumed(lib, out, stale, killed, summary)
+    assert all(r["predicted_label"] for r in rows)
     assert summary["status_counts_total"] == {schema.STATUS_OK: len(rows)} == {"ok": summary["videos_total"]}
