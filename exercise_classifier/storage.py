@@ -8,8 +8,9 @@ S3 settings come from the standard AWS environment/config chain (``AWS_ENDPOINT_
 never logged, and never placed in error messages: pyarrow resolves them itself.
 
 Atomicity: a finished object must never be visible half-written. On S3 an object appears only when its upload
-completes; on a local filesystem we write ``.<name>.tmp-<uuid>`` beside the target and rename it into place.
-Readers skip names that start with ``.`` or ``_`` (pyarrow's default ignore prefixes).
+completes, and a failed upload is aborted (see ``write_bytes_atomic``); on a local filesystem we write
+``.<name>.tmp-<uuid>`` beside the target and rename it into place. Readers skip names that start with ``.`` or ``_``
+(pyarrow's default ignore prefixes).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import contextlib
 import functools
 import io
 import json
+import logging
 import os
 import posixpath
 import shutil
@@ -32,6 +34,8 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from .errors import UserError
+
+log = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".avi", ".mkv", ".webm")
 S3_RETRY_ATTEMPTS = 10  # transient S3 errors (5xx, throttling, resets) are retried by the AWS SDK with backoff
@@ -78,12 +82,14 @@ def _s3_filesystem(endpoint: str | None, scheme: str | None, region: str | None)
     return pafs.S3FileSystem(**kwargs)
 
 
+def _s3_region() -> str | None:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
 def filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
     """Return ``(filesystem, path)`` for a local path, ``file://`` URI or ``s3://bucket/key`` URI."""
     if is_s3(uri):
-        endpoint, scheme = _s3_endpoint()
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        return _s3_filesystem(endpoint, scheme, region), uri[len("s3://"):].rstrip("/")
+        return _s3_filesystem(*_s3_endpoint(), _s3_region()), uri[len("s3://"):].rstrip("/")
     if uri.startswith("file://"):
         uri = uri[len("file://"):]
     return pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(uri))
@@ -188,15 +194,21 @@ def check_writable(uri: str) -> None:
         return
     probe = posixpath.join(path, f"_write_probe_{uuid.uuid4().hex}")
     try:
-        with fs.open_output_stream(probe) as f:
-            f.write(b"")
+        write_bytes_atomic(to_uri(fs, probe), b"")
         fs.delete_file(probe)
     except OSError as exc:
         raise StorageError(f"output is not writable: {uri} ({type(exc).__name__})") from None
 
 
 def write_bytes_atomic(uri: str, data: bytes) -> None:
-    """Write ``data`` so that ``uri`` is either absent, or complete — never partial."""
+    """Write ``data`` so that ``uri`` is either absent (or keeps its previous content), or complete — never partial.
+
+    On S3, pyarrow writes through a multipart upload; the object appears only when ``close()`` completes it. Two
+    pyarrow behaviours (measured, pyarrow 25) need care here: leaving a ``with`` block on an exception *closes*, which
+    completes the upload with whatever was written so far; and a failed part or completion is *not* aborted, so the
+    parts already sent stay stored (billed, invisible to listings) until a lifecycle rule expires them. So the data is
+    checked before the upload starts, the stream is closed only on success, and any failure aborts the upload.
+    """
     fs, path = filesystem(uri)
     if isinstance(fs, pafs.LocalFileSystem):
         directory = os.path.dirname(path)
@@ -214,8 +226,38 @@ def write_bytes_atomic(uri: str, data: bytes) -> None:
                 os.unlink(tmp)
             raise
         return
-    with fs.open_output_stream(path) as f:  # S3: object becomes visible only when the upload completes
-        f.write(data)
+    view = memoryview(data)  # a bad argument fails here, before anything is uploaded
+    out = fs.open_output_stream(path)
+    try:
+        out.write(view)
+        out.close()  # the object becomes visible here, complete, or not at all
+    except BaseException:
+        _abort_s3_uploads(path)  # before the stream's destructor gets a chance to close (= complete) it
+        raise
+
+
+def _abort_s3_uploads(path: str) -> None:
+    """Best effort, never raises: abort the unfinished multipart uploads of exactly this ``bucket/key``.
+
+    pyarrow exposes neither an abort nor the upload id, so the key's uploads are listed and aborted with boto3, which
+    resolves endpoint, region and credentials from the same environment as pyarrow. A concurrent writer of the same
+    key would lose its upload and fail loudly: still never a partial object.
+    """
+    bucket, _, key = path.partition("/")
+    endpoint, scheme = _s3_endpoint()
+    try:
+        import boto3  # only on this failure path
+        from botocore.config import Config
+
+        s3 = boto3.client("s3", endpoint_url=f"{scheme or 'https'}://{endpoint}" if endpoint else None,
+                          region_name=_s3_region(), config=Config(retries={"mode": "standard", "max_attempts": 3},
+                                                                  connect_timeout=10, read_timeout=60))
+        for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=key):
+            for upload in page.get("Uploads", []):
+                if upload["Key"] == key:
+                    s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
+    except Exception as exc:  # the write's own error is the one to report
+        log.warning("could not abort the unfinished upload of s3://%s (%s)", path, type(exc).__name__)
 
 
 def _umask() -> int:

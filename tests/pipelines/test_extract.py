@@ -138,6 +138,7 @@ def test_s3_input_and_output(s3_bucket, synth_library, ray_local):
     assert all(r["uri"].startswith(f"{s3_bucket}/videos/") for r in rows)
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="features/")["Contents"]]
     assert f"features/{SUMMARY_NAME}" in keys and "features/_dataset.json" in keys
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), "every upload completed or was aborted"
     # credentials never end up in what we write
     blob = storage.read_bytes(f"{s3_bucket}/features/{SUMMARY_NAME}").decode()
     assert "testing-secret-do-not-log" not in blob

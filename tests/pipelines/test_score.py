@@ -205,4 +205,4 @@ def test_whole_chain_over_s3(ray_local, s3_server, tmp_path):
     assert len(rows) == 12 and all(r["label"] is None for r in rows)
     assert all(r["predicted_label"] in CLASSES for r in rows)
     assert sc["status_counts_this_run"] == {schema.STATUS_OK: 12}
-
+    assert not s3.list_multipart_uploads(Bucket="chain").get("Uploads"), "every upload completed or was aborted"
