@@ -101,7 +101,7 @@ def landmarks_row(
     ``landmarks``: (T, 33, 4) float, rows of NaN where no pose was detected. ``world_landmarks``: (T, 33, 3) or None.
     Status is decided here, from the pose alone, so extract, score and synthetic data agree on it.
     """
-    from ..features.sequence import sequence_features
+    from ..features.sequence import sequence_features, usable_frames
     from ..features.table import FEATURE_VERSION, NUM_FEATURES
 
     landmarks = np.asarray(landmarks, dtype=np.float32)
@@ -123,14 +123,20 @@ def landmarks_row(
             min_visibility=settings.min_visibility, max_gap=settings.max_gap, min_segment=settings.min_segment,
         )
 
+    # frames with a clear pose; when there are some but none survive cleaning, the runs were too short: the video
+    # (or its visible part) is too short, not without a person
+    n_clear = int(usable_frames(landmarks, min_visibility=settings.min_visibility).sum()) if n_detected else 0
+
     if n_detected == 0:
         status, error = schema.STATUS_NO_PERSON, f"no person detected in {t} sampled frames"
-    elif len(feats) == 0:
+    elif n_clear == 0:
         status, error = schema.STATUS_NO_PERSON, (
             f"pose found in {n_detected}/{t} frames but none with mean visibility >= {settings.min_visibility}")
     elif len(feats) < settings.min_feature_frames:
         status, error = schema.STATUS_TOO_SHORT, (
             f"only {len(feats)} usable frames (< {settings.min_feature_frames}) for a window")
+        if len(feats) == 0:
+            error += f" ({n_clear} with a clear pose, in runs shorter than {settings.min_segment})"
     elif rate < settings.min_detection_rate:
         status, error = schema.STATUS_LOW_DETECTION, (
             f"pose detected in {rate:.0%} of sampled frames (< {settings.min_detection_rate:.0%})")
