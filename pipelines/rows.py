@@ -87,7 +87,7 @@ def landmarks_row(
     Status is decided here, from the pose alone, so extract, score and synthetic data agree on it. A video needs
     ``contract.windows.min_length`` usable frames for one window, else it is ``too_short``.
     """
-    from ..features.sequence import sequence_features
+    from ..features.sequence import sequence_features, usable_frames
     from ..features.table import NUM_FEATURES
 
     landmarks = np.asarray(landmarks, dtype=np.float32)
@@ -110,15 +110,21 @@ def landmarks_row(
             min_visibility=seq.min_visibility, max_gap=seq.max_gap, min_segment=seq.min_segment,
         )
 
+    # frames with a clear pose; when there are some but none survive cleaning, the runs were too short: the video
+    # (or its visible part) is too short, not without a person
+    n_clear = int(usable_frames(landmarks, min_visibility=contract.sequence.min_visibility).sum()) if n_detected else 0
+
     if n_detected == 0:
         status, error = schema.STATUS_NO_PERSON, f"no person detected in {t} sampled frames"
-    elif len(feats) == 0:
+    elif n_clear == 0:
         status, error = schema.STATUS_NO_PERSON, (
             f"pose found in {n_detected}/{t} frames but none with mean visibility >= "
             f"{contract.sequence.min_visibility}")
     elif len(feats) < contract.windows.min_length:
         status, error = schema.STATUS_TOO_SHORT, (
             f"only {len(feats)} usable frames (< {contract.windows.min_length}) for a window")
+        if len(feats) == 0:
+            error += f" ({n_clear} with a clear pose, in runs shorter than {contract.sequence.min_segment})"
     elif rate < min_detection_rate:
         status, error = schema.STATUS_LOW_DETECTION, (
             f"pose detected in {rate:.0%} of sampled frames (< {min_detection_rate:.0%})")

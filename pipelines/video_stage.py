@@ -103,8 +103,13 @@ def process_video(task: VideoTask, contract: Preprocessing,
                               processing_s=time.perf_counter() - t0)
         row = landmarks_row(meta, tracked.landmarks, tracked.world, tracked.frame_index, contract,
                             min_detection_rate=min_detection_rate, processing_s=time.perf_counter() - t0)
-        if stats.read_errors and row["status"] == schema.STATUS_OK:
-            row["error"] = f"decoding stopped early after {stats.frames_decoded} frames (truncated stream?)"
+        # a cut-off file whose index survived (moov first) decodes up to the cut and then simply ends: the
+        # container's frame count tells (it may be an estimate for some formats, hence the 10 % margin)
+        hint = info.frame_count_hint
+        ended_early = bool(hint) and stats.frames_decoded < 0.9 * hint
+        if (stats.read_errors or ended_early) and row["status"] == schema.STATUS_OK:
+            of = f" of {hint}" if hint else ""
+            row["error"] = f"decoding stopped early after {stats.frames_decoded}{of} frames (truncated stream?)"
         return row
     except Exception as exc:  # noqa: BLE001 - one bad video must not stop the job
         log.warning("video %s failed: %s", task.uri, exc)

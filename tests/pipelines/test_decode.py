@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -25,7 +27,7 @@ def test_decode_streams_sampled_rgb_frames(tmp_path):
     path = media.write_video(tmp_path / "v.mp4", frames, fps=60)
     cap, info = probe(str(path))
     stats = DecodeStats()
-    out = list(iter_sampled_frames(cap, info, 15.0, stats))
+    out = list(iter_sampled_frames(cap, info, 15.0, stats, max_side=1280))
     assert [i for i, _ in out] == [0, 4, 8, 12, 16, 20]
     assert stats.frames_decoded == 24 and stats.frames_sampled == 6
     assert out[0][1].shape == (240, 320, 3) and out[0][1].dtype == np.uint8
@@ -35,7 +37,7 @@ def test_decode_streams_sampled_rgb_frames(tmp_path):
 def test_huge_frames_are_downscaled_for_pose(tmp_path):
     path = media.write_video(tmp_path / "big.mp4", media.noise_frames(2, 3840, 2160))
     cap, info = probe(str(path))
-    (_, frame), = list(iter_sampled_frames(cap, info, 15.0, DecodeStats()))
+    (_, frame), = list(iter_sampled_frames(cap, info, 15.0, DecodeStats(), max_side=1280))
     assert max(frame.shape[:2]) == 1280 and (info.width, info.height) == (3840, 2160)
 
 
@@ -60,9 +62,32 @@ def test_rotation_metadata_is_honoured(tmp_path):
         frames.append(f)
     path = media.set_rotation_90(media.write_video(tmp_path / "portrait.mp4", frames))
     cap, info = probe(str(path))
-    (_, frame), *_ = list(iter_sampled_frames(cap, info, 15.0, DecodeStats()))
+    (_, frame), *_ = list(iter_sampled_frames(cap, info, 15.0, DecodeStats(), max_side=1280))
     assert info.rotation == 90
     assert (info.width, info.height) == (240, 320) and frame.shape == (320, 240, 3)
     bright_rows = np.flatnonzero(frame.mean(axis=(1, 2)) > 200)
     assert len(bright_rows) >= 30 and (bright_rows.min() == 0 or bright_rows.max() == 319), \
         "the left-edge band must become a top or bottom band after a 90° turn"
+
+
+@pytest.mark.parametrize("fps,suffix", [(25, ".mp4"), (Fraction(30000, 1001), ".mp4"), (30, ".mkv"), (60, ".mkv")])
+def test_timestamp_sampling_keeps_the_frames_of_the_index_rule_at_constant_rate(tmp_path, fps, suffix):
+    """Sampling follows presentation time, yet a constant-rate video keeps exactly the frames it always kept,
+    also where the container rounds timestamps to milliseconds (Matroska: 33, 67, 100 ms at 30 fps)."""
+    n = 64
+    path = media.write_video(tmp_path / f"v{suffix}", media.noise_frames(n, 64, 48), fps=fps)
+    cap, info = probe(str(path))
+    stats = DecodeStats()
+    got = [i for i, _ in iter_sampled_frames(cap, info, 15.0, stats, max_side=1280)]
+    assert stats.frames_decoded == n
+    assert got == [i for i in range(n) if sample_mask_step(i, info.fps, 15.0)]
+
+
+def test_variable_frame_rate_is_sampled_by_presentation_time(tmp_path):
+    """1 s at 60 fps, then 1 s at 30 fps, then 1 s at 15 fps: one frame per 1/15 s tick throughout."""
+    times = [k / 60 for k in range(60)] + [1 + k / 30 for k in range(30)] + [2 + k / 15 for k in range(15)]
+    path = media.write_vfr_video(tmp_path / "vfr.mp4", media.noise_frames(len(times), 64, 48), times)
+    assert media.frame_times(path) == pytest.approx(times, abs=1e-4)
+    cap, info = probe(str(path))
+    got = [i for i, _ in iter_sampled_frames(cap, info, 15.0, DecodeStats(), max_side=1280)]
+    assert got == list(range(0, 60, 4)) + list(range(60, 90, 2)) + list(range(90, 105))
