@@ -38,7 +38,11 @@ from .errors import UserError
 log = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".avi", ".mkv", ".webm")
-S3_RETRY_ATTEMPTS = 10  # transient S3 errors (5xx, throttling, resets) are retried by the AWS SDK with backoff
+# Transient S3 errors (5xx, throttling, resets) are retried by the AWS SDK, up to this many times per request, with
+# exponential backoff (25 ms doubling: ~26 s in all). The SDK's *default* strategy, not its "standard" one: arrow
+# never reports outcomes back to the standard strategy, so its retry quota (~100 retries) drains and is never
+# refilled, and a long-lived worker would silently stop retrying (measured; tests/pipelines/test_storage.py).
+S3_RETRIES = 10
 
 
 class StorageError(UserError):
@@ -69,7 +73,7 @@ def _s3_endpoint() -> tuple[str | None, str | None]:
 @functools.lru_cache(maxsize=8)
 def _s3_filesystem(endpoint: str | None, scheme: str | None, region: str | None) -> pafs.S3FileSystem:
     kwargs: dict = {
-        "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=S3_RETRY_ATTEMPTS),
+        "retry_strategy": pafs.AwsDefaultS3RetryStrategy(max_attempts=S3_RETRIES),  # arrow's name; it counts retries
         "connect_timeout": 10,
         "request_timeout": 120,
     }

@@ -199,9 +199,9 @@ def test_s3_write_failing_mid_upload_leaves_no_object_and_no_upload(s3_server, s
         part = parse_qs(urlsplit(path).query).get("partNumber")
         return fault if method == "PUT" and part and int(part[0]) >= 2 else None
 
-    # A persistent fault outlasts any retry budget; at the real 10 attempts the SDK backs off for ~100 s before
-    # giving up, so this test gives up after 2 (retrying is proven by the next test).
-    monkeypatch.setattr(storage, "S3_RETRY_ATTEMPTS", 2)
+    # A persistent fault outlasts any retry budget; this test gives up after 1 retry (2 attempts) to stay short
+    # (retrying is proven by the next tests).
+    monkeypatch.setattr(storage, "S3_RETRIES", 1)
     proxy = faulty_s3(later_parts_fail)
     s3 = boto3.client("s3", endpoint_url=s3_server["AWS_ENDPOINT_URL"])  # straight to moto
     bucket, uri = s3_bucket[len("s3://"):], f"{s3_bucket}/shards/big.bin"
@@ -224,8 +224,7 @@ def test_configured_retry_strategy_outlasts_pyarrows_default(s3_server, s3_bucke
     """Every request fails 4 times in a row (503 SlowDown) before one gets through.
 
     pyarrow's default (AwsStandardS3RetryStrategy(max_attempts=3): 3 attempts in all) gives up; the storage layer's
-    S3_RETRY_ATTEMPTS = 10 gets through on the 5th attempt. One request each keeps the SDK's backoff (up to
-    1 + 2 + 4 + 8 s) short.
+    S3_RETRIES = 10 gets through on the 5th attempt.
     """
     import boto3
 
@@ -246,6 +245,25 @@ def test_configured_retry_strategy_outlasts_pyarrows_default(s3_server, s3_bucke
 
     proxy.log.clear()
     streak.clear()
-    assert storage.S3_RETRY_ATTEMPTS == 10
+    assert storage.S3_RETRIES == 10
     assert storage.exists(f"{s3_bucket}/a.bin")  # the same single HEAD, through the storage layer's filesystem
     assert [f for m, _, f in proxy.log] == ["503"] * 4 + [None], proxy.log
+
+
+def test_retries_do_not_run_out_in_a_long_lived_process(s3_server, s3_bucket, faulty_s3):
+    """150 requests that each fail once (503) all get through on one cached filesystem.
+
+    The AWS SDK's "standard" strategy keeps a retry quota that arrow never refills: after ~100 retries a worker
+    would stop retrying for the rest of its life. The storage layer's strategy has no such quota.
+    """
+    import boto3
+
+    bucket = s3_bucket[len("s3://"):]
+    boto3.client("s3", endpoint_url=s3_server["AWS_ENDPOINT_URL"]).put_object(Bucket=bucket, Key="a.bin", Body=b"a")
+    # every other request fails: each HEAD's first attempt gets a 503, its retry gets through (the policy sees the
+    # number of requests so far, under the proxy's lock)
+    proxy = faulty_s3(lambda method, path: "503" if len(proxy.log) % 2 == 0 else None)
+    for _ in range(150):
+        assert storage.exists(f"{s3_bucket}/a.bin")
+    faults = [f for _, _, f in proxy.log]
+    assert faults.count("503") == 150 and faults.count(None) == 150, (faults.count("503"), faults.count(None))
