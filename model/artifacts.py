@@ -30,11 +30,11 @@ import numpy as np
 
 from .. import storage
 from ..contract import ContractError, Preprocessing
-from .voting import VoteResult, vote
 
 LATEST = "latest"
 MANIFEST = "manifest.json"
 MODEL_FILE = "model.keras"
+STATS_FILE = "forest.npz"
 FORMAT = "exercise-classifier-model/v2"  # v2: the manifest holds the whole preprocessing contract
 
 
@@ -48,11 +48,13 @@ def run_stamp(now: datetime | None = None) -> str:
 
 
 def save_model_dir(output_uri: str, *, model_path: str, contract: Preprocessing, classes: list[str],
-                   config: dict, extra_json: dict[str, object] | None = None,
+                   config: dict, stats_model=None, stats_weight: float = 0.0,
+                   extra_json: dict[str, object] | None = None,
                    extra_files: dict[str, bytes] | None = None, stamp: str | None = None) -> str:
     """Write a complete run under ``<output>/runs/<stamp>`` then point ``<output>/latest`` at it. Returns run URI.
 
-    ``contract`` must carry the fitted scaler: a model without its scaler cannot be used.
+    ``contract`` must carry the fitted scaler: a model without its scaler cannot be used. ``stats_model`` (a
+    :class:`.stats_model.StatsModel`) is stored as ``forest.npz`` and blended in with ``stats_weight``.
     """
     if contract.scaler is None:
         raise ContractError("a model's preprocessing contract must include its fitted scaler")
@@ -64,6 +66,15 @@ def save_model_dir(output_uri: str, *, model_path: str, contract: Preprocessing,
     with open(model_path, "rb") as f:
         storage.write_bytes_atomic(storage.join(run_uri, MODEL_FILE), f.read())
     storage.write_json_atomic(storage.join(run_uri, "config.json"), config)
+    members: dict = {"network": {"file": MODEL_FILE}}
+    if stats_model is not None:
+        with tempfile.TemporaryDirectory() as d:
+            local = os.path.join(d, STATS_FILE)
+            stats_model.save(local)
+            with open(local, "rb") as f:
+                storage.write_bytes_atomic(storage.join(run_uri, STATS_FILE), f.read())
+        members["stats"] = {"file": STATS_FILE, "weight": float(stats_weight), "mirror_tta": stats_model.mirror_tta,
+                            "temperature": float(stats_model.temperature)}
     for name, obj in (extra_json or {}).items():
         storage.write_json_atomic(storage.join(run_uri, name), obj)
     for name, data in (extra_files or {}).items():
@@ -71,6 +82,7 @@ def save_model_dir(output_uri: str, *, model_path: str, contract: Preprocessing,
     manifest = {
         "format": FORMAT, "run": run_rel, "created": datetime.now(timezone.utc).isoformat(),
         "classes": list(classes), "preprocessing": contract.to_dict(), "keras": "tf_keras", "model_file": MODEL_FILE,
+        "members": members,
     }
     storage.write_json_atomic(storage.join(run_uri, MANIFEST), manifest)  # last file of the run
     storage.write_json_atomic(storage.join(output_uri, LATEST),
@@ -123,6 +135,8 @@ class LoadedModel:
     run_uri: str
     manifest: dict
     local_dir: str
+    stats: object = None        # StatsModel, the per-video statistics member (None: network only)
+    stats_weight: float = 0.0
     extras: dict = field(default_factory=dict)
 
     def predict_windows(self, windows: np.ndarray, batch_size: int = 256) -> np.ndarray:
@@ -136,11 +150,36 @@ class LoadedModel:
         x = self.contract.scaler.transform(windows)
         return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0), np.float32)
 
-    def predict_video(self, features: np.ndarray, segments: np.ndarray | None = None) -> VoteResult:
-        """One video's per-frame features -> voted prediction (raises when no window can be made)."""
+    def predict_video(self, features: np.ndarray, segments: np.ndarray | None = None):
+        """One video's per-frame features -> the model's :class:`.voting.Decision` (None: nothing could answer)."""
+        return self.decide_videos([(features, segments)])[0][0]
+
+    def decide_videos(self, videos: list[tuple[np.ndarray, np.ndarray | None]]):
+        """Label many videos at once: one ``predict`` over all their windows, one forest pass over their statistics.
+
+        ``videos``: ``(features (T, F), segments (T,))`` pairs (T may be 0). Returns ``(decisions, window_probs)``:
+        a :class:`.voting.Decision` or None per video, and each video's ``(W, C)`` window probabilities.
+        """
+        from ..features.video_stats import video_stats
+        from .voting import decide
         from .windows import make_windows
 
-        return vote(self.predict_windows(make_windows(features, segments, self.contract.windows)))
+        chunks = [make_windows(f, s, self.contract.windows) if len(f) else
+                  np.zeros((0, self.contract.windows.length, self.contract.n_features), np.float32)
+                  for f, s in videos]
+        flat = np.concatenate(chunks) if chunks else np.zeros((0, 1, 1), np.float32)
+        probs = self.predict_windows(flat) if len(flat) else np.zeros((0, len(self.classes)), np.float32)
+        bounds = np.cumsum([0] + [len(c) for c in chunks])
+        window_probs = [probs[bounds[i]:bounds[i + 1]] for i in range(len(chunks))]
+        stats_probs: list = [None] * len(videos)
+        if self.stats is not None:
+            have = [i for i, (f, _) in enumerate(videos) if len(f)]
+            if have:
+                p = self.stats.predict_proba(np.stack([video_stats(*videos[i]) for i in have]))
+                for k, i in enumerate(have):
+                    stats_probs[i] = p[k]
+        decisions = [decide(w, s, self.stats_weight) for w, s in zip(window_probs, stats_probs)]
+        return decisions, window_probs
 
     def close(self) -> None:
         shutil.rmtree(self.local_dir, ignore_errors=True)
@@ -161,10 +200,21 @@ def load_model_dir(uri: str) -> LoadedModel:
         from .network import keras_module
 
         model = keras_module().models.load_model(os.path.join(local, MODEL_FILE), compile=False)
+        stats, weight = None, 0.0
+        member = (manifest.get("members") or {}).get("stats")
+        if member:
+            from .stats_model import StatsModel
+
+            fs, path = storage.filesystem(storage.join(run_uri, member["file"]))
+            with fs.open_input_stream(path) as fin, open(os.path.join(local, STATS_FILE), "wb") as fout:
+                shutil.copyfileobj(fin, fout, 8 << 20)
+            stats = StatsModel.load(os.path.join(local, STATS_FILE), len(manifest["classes"]),
+                                    bool(member.get("mirror_tta", True)), float(member.get("temperature", 1.0)))
+            weight = float(member["weight"])
     except BaseException:
         shutil.rmtree(local, ignore_errors=True)
         raise
-    return LoadedModel(model, contract, list(manifest["classes"]), run_uri, manifest, local)
+    return LoadedModel(model, contract, list(manifest["classes"]), run_uri, manifest, local, stats, weight)
 
 
 def read_run_json(run_uri: str, name: str):

@@ -88,12 +88,44 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class StatsConfig:
+    """The per-video statistics member (a tree ensemble) and how its probabilities join the network's.
+
+    Defaults are the best setting of the leave-one-source-out cross-validation on real-dev (docs/accuracy.md).
+    """
+
+    enabled: bool = True
+    kind: str = "random_forest"       # or "extra_trees"
+    n_trees: int = 300
+    min_samples_leaf: int = 1
+    max_features: str = "sqrt"
+    mirror: bool = True               # train on left/right-mirrored copies too
+    mirror_tta: bool = True           # average a video's and its mirror's probabilities
+    synthetic_per_class: int = 20     # fast-path synthetic sequences per class, training only
+    synthetic_weight: float = 1.0     # sample weight of a synthetic video relative to a real one
+    weight: float = 1.0               # share of the stats member in the combined probabilities (network: 1 - weight)
+    temperature: float = 1.0          # calibration of the forest's probabilities (``cv`` recommends one)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check(self.kind in ("random_forest", "extra_trees"), f"stats.kind must be random_forest or extra_trees")
+        _check(self.n_trees >= 1, "stats.n_trees must be >= 1")
+        _check(self.min_samples_leaf >= 1, "stats.min_samples_leaf must be >= 1")
+        _check(self.max_features in ("sqrt", "log2"), "stats.max_features must be sqrt or log2")
+        _check(self.synthetic_per_class >= 0, "stats.synthetic_per_class must be >= 0")
+        _check(self.synthetic_weight >= 0, "stats.synthetic_weight must be >= 0")
+        _check(0.0 <= self.weight <= 1.0, "stats.weight must be in [0, 1]")
+        _check(self.temperature > 0, "stats.temperature must be > 0")
+
+
+@dataclass(frozen=True)
 class Config:
     windows: WindowSettings = field(default_factory=WindowSettings)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    stats: StatsConfig = field(default_factory=StatsConfig)
 
     # -- (de)serialisation -------------------------------------------------------------------------------------
     def to_dict(self) -> dict:

@@ -41,6 +41,17 @@ def confidence_bins(correct: np.ndarray, confidence: np.ndarray) -> list[dict]:
              "accuracy": float(correct[m].mean()) if m.any() else None} for name, m in masks]
 
 
+def _balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean recall over the classes present in ``y_true`` (predicting an absent class is simply wrong, not news)."""
+    import warnings
+
+    from sklearn import metrics as skm
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+        return float(skm.balanced_accuracy_score(y_true, y_pred))
+
+
 def compute_metrics(y_true: Sequence[int], y_pred: Sequence[int], confidence: Sequence[float],
                     class_names: Sequence[str], *, top_confusions: int = 10) -> dict:
     """All metrics as a JSON-ready dict. ``confidence``: probability the model gave its prediction."""
@@ -84,7 +95,7 @@ def compute_metrics(y_true: Sequence[int], y_pred: Sequence[int], confidence: Se
     return {
         "n": int(n),
         "accuracy": float(correct.mean()),
-        "balanced_accuracy": float(skm.balanced_accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": _balanced_accuracy(y_true, y_pred),
         "cohen_kappa": float(kappa) if np.isfinite(kappa) else None,
         "macro_precision": float(macro[0]),
         "macro_recall": float(macro[1]),
@@ -108,43 +119,42 @@ class Evaluation:
     confidences: dict[str, tuple[np.ndarray, np.ndarray]]  # level -> (confidence, correct)
 
 
-def evaluate_videos(predict_windows: Callable[[np.ndarray], np.ndarray], videos: Sequence, class_names: Sequence[str],
-                    window_cfg=None) -> Evaluation:
+def evaluate_videos(model, videos: Sequence, class_names: Sequence[str]) -> Evaluation:
     """Window- and video-level evaluation of labelled ``videos`` (objects with features/segments/label).
 
-    ``predict_windows``: raw ``(N, T, F)`` windows -> ``(N, C)`` probabilities (``LoadedModel.predict_windows``).
-    Videos that yield no window are counted, not scored (they never get a prediction in production either).
+    ``model``: a :class:`.artifacts.LoadedModel` (anything with ``decide_videos``). Window metrics are the sequence
+    network's; video metrics are the model's decisions (network vote, statistics member, or their blend). Videos
+    that get no decision at all are counted, not scored.
     """
-    from ..contract import WindowSettings
-    from .voting import vote_many
-    from .windows import windows_for_videos
-
     index = {c: i for i, c in enumerate(class_names)}
-    x, owner = windows_for_videos(videos, window_cfg or WindowSettings())
-    probs = predict_windows(x) if len(x) else np.zeros((0, len(class_names)), np.float32)
+    decisions, window_probs = model.decide_videos([(v.features, v.segments) for v in videos])
     y_video = np.array([index[v.label] for v in videos], np.int64)
+    owner = np.concatenate([np.full(len(p), i) for i, p in enumerate(window_probs)]) if videos else np.zeros(0)
+    owner = owner.astype(np.int64)
+    probs = np.concatenate(window_probs) if videos else np.zeros((0, len(class_names)), np.float32)
     y_win = y_video[owner]
     win_pred = probs.argmax(axis=1) if len(probs) else np.zeros(0, np.int64)
     win_conf = probs.max(axis=1) if len(probs) else np.zeros(0)
-    votes = vote_many(probs, owner, len(videos))
-    scored = [i for i, r in enumerate(votes) if r is not None]
-    v_pred = np.array([votes[i].label for i in scored], np.int64)
-    v_conf = np.array([votes[i].confidence for i in scored], float)
+    scored = [i for i, d in enumerate(decisions) if d is not None]
+    v_pred = np.array([decisions[i].label for i in scored], np.int64)
+    v_conf = np.array([decisions[i].confidence for i in scored], float)
     v_true = y_video[scored]
     results = {
         "window": compute_metrics(y_win, win_pred, win_conf, class_names),
         "video": compute_metrics(v_true, v_pred, v_conf, class_names),
-        "videos_without_windows": int(len(videos) - len(scored)),
+        "videos_without_windows": int(sum(len(p) == 0 for p in window_probs)),
+        "videos_without_prediction": int(len(videos) - len(scored)),
     }
     predictions = []
     for i, v in enumerate(videos):
-        r = votes[i]
+        d = decisions[i]
         predictions.append({
             "video_id": v.video_id, "uri": v.uri, "true": v.label,
-            "predicted": None if r is None else class_names[r.label],
-            "confidence": None if r is None else r.confidence,
-            "top3": None if r is None else [[class_names[c], p] for c, p in r.top3],
-            "windows": 0 if r is None else int(len(r.window_argmax)),
+            "predicted": None if d is None else class_names[d.label],
+            "confidence": None if d is None else d.confidence,
+            "top3": None if d is None else [[class_names[c], p] for c, p in d.top3],
+            "members": None if d is None else d.members,
+            "windows": int(len(window_probs[i])),
         })
     return Evaluation(results, predictions, {"window": (win_conf, win_pred == y_win),
                                              "video": (v_conf, v_pred == v_true)})

@@ -45,15 +45,37 @@ def vote(probs: np.ndarray, top_k: int = 3) -> VoteResult:
     return VoteResult(best, float(mean[best]), top, arg.astype(np.int64), weights)
 
 
-def vote_many(probs: np.ndarray, owner: np.ndarray, n_videos: int) -> list[VoteResult | None]:
-    """Vote for every video given stacked window ``probs`` and each window's video index (None: no windows)."""
-    owner = np.asarray(owner)
-    out: list[VoteResult | None] = [None] * n_videos
-    if len(owner) == 0:
-        return out
-    order = np.argsort(owner, kind="stable")
-    owners_sorted = owner[order]
-    bounds = np.flatnonzero(np.diff(owners_sorted)) + 1
-    for idx in np.split(order, bounds):
-        out[int(owner[idx[0]])] = vote(probs[idx])
-    return out
+@dataclass(frozen=True)
+class Decision:
+    """A video's label from the members that could speak: the window network's vote and the statistics forest."""
+
+    label: int
+    confidence: float                   # probability of the winner (blended when both members speak)
+    top3: list[tuple[int, float]]
+    members: str                        # "network", "stats" or "network+stats"
+
+
+def decide(window_probs: np.ndarray | None, stats_probs: np.ndarray | None, stats_weight: float,
+           top_k: int = 3) -> Decision | None:
+    """Combine a video's window probabilities ``(W, C)`` and per-video statistics probabilities ``(C,)``.
+
+    Both present: ``stats_weight * stats + (1 - stats_weight) * mean window probability``. One present: that one
+    (the network alone keeps its confidence-weighted vote). Neither: None. A video too short for one window is
+    still labelled by the statistics member.
+    """
+    has_net = window_probs is not None and len(window_probs) > 0
+    has_stats = stats_probs is not None
+    if not (has_net or has_stats):
+        return None
+    if has_net and (not has_stats or stats_weight <= 0.0):
+        v = vote(window_probs, top_k)
+        return Decision(v.label, v.confidence, v.top3, "network")
+    if has_net and stats_weight < 1.0:
+        p = stats_weight * np.asarray(stats_probs, np.float64) + \
+            (1.0 - stats_weight) * np.asarray(window_probs, np.float64).mean(axis=0)
+        members = "network+stats"
+    else:
+        p = np.asarray(stats_probs, np.float64)
+        members = "stats"
+    order = np.lexsort((np.arange(len(p)), -p))
+    return Decision(int(order[0]), float(p[order[0]]), [(int(c), float(p[c])) for c in order[:top_k]], members)

@@ -56,7 +56,7 @@ def run_evaluate(model_uri: str, features_uri: str, output_uri: str | None = Non
         unknown = sorted({v.label for v in videos} - set(loaded.classes))
         if unknown:
             raise DatasetError(f"labels the model does not know: {', '.join(unknown)}")
-        ev = evaluate_videos(loaded.predict_windows, videos, loaded.classes, contract.windows)
+        ev = evaluate_videos(loaded, videos, loaded.classes)
         metrics = {"model_run": loaded.run_uri, "features": features_uri, "split": split, **ev.results}
         history = read_run_json(loaded.run_uri, "history.json")
         storage.write_json_atomic(storage.join(output_uri, "metrics.json"), metrics)

@@ -46,6 +46,8 @@ PREDICTION_SCHEMA = pa.schema([
     pa.field("predicted_label", pa.string()),
     pa.field("confidence", pa.float32()),
     pa.field("uncertain", pa.bool_()),
+    pa.field("uncertain_reason", pa.string()),        # why the label is best-effort (low confidence, short clip...)
+    pa.field("members", pa.string()),                 # which model members spoke: network, stats, network+stats
     pa.field("top3_labels", pa.list_(pa.string())),
     pa.field("top3_scores", pa.list_(pa.float32())),
     pa.field("num_windows", pa.int32()),
@@ -56,6 +58,8 @@ PREDICTION_SCHEMA = pa.schema([
     pa.field("preprocessing", pa.string()),           # the contract's feature fields the video was processed with
 ])
 STATUS_NO_WINDOWS = "no_windows"
+# Rows whose features the model reads: usable ones, and too-short ones (best effort, flagged uncertain).
+SCORABLE_STATUSES = (*schema.USABLE_STATUSES, schema.STATUS_TOO_SHORT)
 # What the model stage reads of an extraction row; raw landmarks never travel to it.
 MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment"]
 
@@ -106,7 +110,11 @@ def _frames(list_scalar) -> np.ndarray | None:
 
 
 class ModelActor:
-    """Ray Data actor: extraction rows -> prediction rows. One model per actor, one predict() per batch."""
+    """Ray Data actor: extraction rows -> prediction rows. One model per actor, one predict() per batch.
+
+    Every video with pose features gets a label: too short for one window, the statistics member alone answers
+    (``uncertain``, with the reason); only videos without any usable frame (unreadable, no person) get none.
+    """
 
     def __init__(self, model_uri: str, uncertain_below: float):
         from ..model.artifacts import load_model_dir
@@ -115,40 +123,37 @@ class ModelActor:
         self.uncertain_below = float(uncertain_below)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        from ..model.voting import vote
-        from ..model.windows import make_windows
-
-        out, spans, chunks = [], [], []
         meta = batch.select(["uri", "video_id", "label", "status", "error", "preprocessing", "shard"]).to_pylist()
         feats, segs = batch.column("features"), batch.column("feature_segment")
+        out, inputs, which = [], [], []
         for i, row in enumerate(meta):
             pred = _row_from(row, self.model.run_uri, self.model.contract.feature_version)
             pred["shard"] = row["shard"]
             out.append(pred)
-            f = _frames(feats[i]) if row["status"] in schema.USABLE_STATUSES else None
-            if f is None:
-                spans.append(None)
-                continue
-            seg = segs[i].values.to_numpy(zero_copy_only=False).astype(np.int32)
-            w = make_windows(f, seg, self.model.contract.windows)
-            if len(w) == 0:
-                pred.update(status=STATUS_NO_WINDOWS, error="too few usable frames for one window")
-                spans.append(None)
-                continue
-            spans.append((sum(len(c) for c in chunks), len(w)))
-            chunks.append(w)
-        probs = self.model.predict_windows(np.concatenate(chunks)) if chunks else None
+            f = _frames(feats[i]) if row["status"] in SCORABLE_STATUSES else None
+            if f is not None:
+                inputs.append((f, segs[i].values.to_numpy(zero_copy_only=False).astype(np.int32)))
+                which.append(i)
+        decisions, window_probs = self.model.decide_videos(inputs) if inputs else ([], [])
         classes = self.model.classes
-        for pred, span in zip(out, spans):
-            if span is None:
+        for i, d, p in zip(which, decisions, window_probs):
+            pred = out[i]
+            if d is None:  # no window and no statistics member: nothing can answer
+                if pred["status"] in schema.USABLE_STATUSES:
+                    pred.update(status=STATUS_NO_WINDOWS, error="too few usable frames for one window")
                 continue
-            p = probs[span[0]:span[0] + span[1]]
-            v = vote(p)
+            reasons = []
+            if d.confidence < self.uncertain_below:
+                reasons.append(f"confidence {d.confidence:.2f} < {self.uncertain_below}")
+            if len(p) == 0:
+                reasons.append("too few usable frames for the sequence network: per-video statistics only")
+            if pred["status"] != schema.STATUS_OK:
+                reasons.append(f"extraction status {pred['status']}")
             pred.update(
-                predicted_label=classes[v.label], confidence=float(v.confidence),
-                uncertain=bool(v.confidence < self.uncertain_below),
-                top3_labels=[classes[i] for i, _ in v.top3], top3_scores=[float(s) for _, s in v.top3],
-                num_windows=int(len(p)), window_labels=[classes[i] for i in p.argmax(1)],
+                predicted_label=classes[d.label], confidence=float(d.confidence), uncertain=bool(reasons),
+                uncertain_reason="; ".join(reasons) or None, members=d.members,
+                top3_labels=[classes[c] for c, _ in d.top3], top3_scores=[float(x) for _, x in d.top3],
+                num_windows=int(len(p)), window_labels=[classes[c] for c in p.argmax(1)],
                 window_confidences=[float(x) for x in p.max(1)],
             )
         table = pa.Table.from_pylist([{k: r[k] for k in PREDICTION_SCHEMA.names} for r in out],

@@ -90,6 +90,20 @@ def _windows_and_labels(videos, cfg, index):
     return x, y
 
 
+def fit_stats_member(train_videos: list, contract, cfg, index: dict):
+    """The per-video statistics forest, on the training videos plus ``cfg.stats.synthetic_per_class`` fast-path
+    sequences per class (weighted ``cfg.stats.synthetic_weight``)."""
+    from ..model.stats_model import StatsModel, stats_of
+    from .datasets import synthetic_videos
+
+    synth = synthetic_videos(cfg.stats.synthetic_per_class, contract, seed=cfg.train.seed + 1) \
+        if cfg.stats.synthetic_per_class else []
+    videos = list(train_videos) + synth
+    weights = np.r_[np.ones(len(train_videos)), np.full(len(synth), cfg.stats.synthetic_weight)]
+    y = np.array([index[v.label] for v in videos], np.int64)
+    return StatsModel.fit(stats_of(videos), y, len(index), cfg.stats, sample_weight=weights)
+
+
 def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int = 2, use_gpu: bool = False,
               synthetic: int = 0, group_column: str | None = "group", address: str | None = None,
               num_cpus: int | None = None, ray_storage: str | None = None,
@@ -144,8 +158,10 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
         # would otherwise double the file (scoring always loads with compile=False).
         inference_path = os.path.join(outcome.workdir, "inference-" + MODEL_FILE)
         save_model(model, inference_path)
-        loaded = LoadedModel(model, contract, list(CLASSES), outcome.workdir, {}, outcome.workdir)
-        ev = evaluate_videos(loaded.predict_windows, prep.test, CLASSES, cfg.windows)
+        stats_model = fit_stats_member(prep.train, contract, cfg, index) if cfg.stats.enabled else None
+        loaded = LoadedModel(model, contract, list(CLASSES), outcome.workdir, {}, outcome.workdir, stats_model,
+                             cfg.stats.weight if stats_model is not None else 0.0)
+        ev = evaluate_videos(loaded, prep.test, CLASSES)
         metrics = {"split": "test", **ev.results, "training": {
             "seconds": outcome.seconds, "epochs_run": outcome.epochs_run, "best_epoch": outcome.best_epoch,
             "mean_epoch_s": float(np.mean(outcome.history.get("epoch_s", [np.nan]))),
@@ -157,6 +173,7 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
                                history=outcome.history, confidences=ev.confidences)
         run_uri = save_model_dir(
             output_uri, model_path=inference_path, contract=contract, classes=list(CLASSES), config=cfg.to_dict(),
+            stats_model=stats_model, stats_weight=loaded.stats_weight,
             extra_json={"history.json": outcome.history, "split.json": prep.split_record, "metrics.json": metrics,
                         "predictions.json": ev.predictions},
             extra_files={"report.html": html_doc.encode()})

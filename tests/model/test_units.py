@@ -14,7 +14,7 @@ from exercise_classifier.model.evaluation import compute_metrics, expected_calib
 from exercise_classifier.model.losses import balanced_class_weights, focal_loss_numpy
 from exercise_classifier.contract import Scaler
 from exercise_classifier.model.split import SplitError, split_videos
-from exercise_classifier.model.voting import vote, vote_many
+from exercise_classifier.model.voting import decide, vote
 from exercise_classifier.model.windows import make_windows, window_starts
 
 
@@ -116,8 +116,64 @@ def test_vote_tie_break_and_errors():
     assert r.label == 0
     with pytest.raises(ValueError):
         vote(np.zeros((0, 3)))
-    out = vote_many(np.array([[1.0, 0], [0, 1.0], [0, 1.0]]), np.array([2, 0, 0]), 3)
-    assert out[0].label == 1 and out[1] is None and out[2].label == 0
+
+
+def test_decide_blends_members_and_answers_with_either_alone():
+    windows = np.array([[0.7, 0.2, 0.1], [0.6, 0.3, 0.1]])       # network: class 0 (mean 0.65)
+    stats = np.array([0.1, 0.8, 0.1])                              # statistics: class 1
+    assert decide(windows, None, 0.5).members == "network" and decide(windows, None, 0.5).label == 0
+    assert decide(windows, stats, 0.0).label == 0                  # weight 0: the network's vote
+    only = decide(np.zeros((0, 3)), stats, 0.0)                    # too short for a window: statistics answer
+    assert only.members == "stats" and only.label == 1 and only.confidence == pytest.approx(0.8)
+    blend = decide(windows, stats, 0.5)                            # 0.5 * 0.8 + 0.5 * 0.25 = 0.525 > 0.375
+    assert blend.members == "network+stats" and blend.label == 1
+    assert blend.confidence == pytest.approx(0.525) and [c for c, _ in blend.top3] == [1, 0, 2]
+    assert decide(windows, stats, 0.2).label == 0                  # 0.2 * 0.1 + 0.8 * 0.65 wins for class 0
+    assert decide(None, None, 0.5) is None
+
+
+def test_forest_export_matches_sklearn_and_round_trips_without_pickle(tmp_path):
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+
+    from exercise_classifier.model.forest import Forest
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 7)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int) + 2 * (x[:, 3] > 0.5)             # classes 0..3, class 2 rare
+    test = rng.normal(size=(50, 7)).astype(np.float32)
+    for kind in (RandomForestClassifier, ExtraTreesClassifier):
+        est = kind(n_estimators=25, random_state=0, class_weight="balanced").fit(x, y)
+        forest = Forest.from_sklearn(est)
+        np.testing.assert_allclose(forest.predict_proba(test), est.predict_proba(test), atol=1e-6)
+        forest.save(str(tmp_path / "f.npz"))
+        with np.load(tmp_path / "f.npz", allow_pickle=False) as z:   # loads with pickle disabled
+            assert "format" in z.files
+        back = Forest.load(str(tmp_path / "f.npz"))
+        np.testing.assert_allclose(back.predict_proba(test), est.predict_proba(test), atol=2e-3)  # float16 leaves
+        assert (back.predict_proba(test).argmax(1) == est.predict(test)).mean() >= 0.98
+    with pytest.raises(ValueError):
+        forest.predict_proba(test[:, :3])
+
+
+def test_video_stats_are_order_free_mirror_exactly_and_ignore_gaps():
+    from exercise_classifier.features.mirror import mirror_features
+    from exercise_classifier.features.video_stats import NUM_STATS, STATS_NAMES, mirror_stats, video_stats
+
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=(40, 83)).astype(np.float32)
+    seg = np.r_[np.zeros(15), np.ones(25)].astype(np.int32)
+    s = video_stats(f, seg)
+    assert s.shape == (NUM_STATS,) == (len(STATS_NAMES),) and np.isfinite(s).all()
+    np.testing.assert_allclose(mirror_stats(s), video_stats(mirror_features(f), seg), atol=1e-5)
+    np.testing.assert_allclose(mirror_stats(mirror_stats(s)), s, atol=1e-6)
+    # the jump between segments is not motion: moving the second segment far away changes only the levels
+    moved = f.copy()
+    moved[15:] += 100.0
+    motion = [i for i, n in enumerate(STATS_NAMES) if n.endswith(":motion")]
+    np.testing.assert_allclose(video_stats(moved, seg)[motion], s[motion], rtol=1e-4, atol=1e-4)
+    assert video_stats(f[:1]).shape == (NUM_STATS,)                 # one frame is enough for a best-effort label
+    with pytest.raises(ValueError):
+        video_stats(f[:0])
 
 
 # -- split -------------------------------------------------------------------------------------------------------
@@ -227,3 +283,23 @@ def test_single_group_classes_can_be_sent_to_training_only():
     assert {0, 1, 2, 3, 4, 5} == set(s.train + s.val + s.test) - {6}
     with pytest.raises(ConfigError, match="single_group_classes"):  # refused when the config is made
         SplitConfig(single_group_classes="maybe")
+
+
+def test_temperature_scaling_fits_the_nll_minimum_and_keeps_the_winner():
+    from exercise_classifier.model.calibration import apply_temperature, fit_temperature
+    from exercise_classifier.model.evaluation import expected_calibration_error
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 5, 3000)
+    logits = rng.normal(size=(3000, 5))
+    logits[np.arange(3000), y] += 2.0
+    soft = np.exp(logits / 3)
+    soft /= soft.sum(axis=1, keepdims=True)                       # diffuse, like a forest's averaged leaves
+    t = fit_temperature(soft, y)
+    grid = np.exp(np.linspace(np.log(0.05), np.log(10), 400))
+    nll = [-np.log(apply_temperature(soft, g)[np.arange(3000), y]).mean() for g in grid]
+    assert t == pytest.approx(grid[int(np.argmin(nll))], rel=0.02) and t < 1.0
+    cal = apply_temperature(soft, t)
+    assert (cal.argmax(1) == soft.argmax(1)).all() and np.allclose(cal.sum(1), 1, atol=1e-5)
+    correct = soft.argmax(1) == y
+    assert expected_calibration_error(correct, cal.max(1)) < 0.5 * expected_calibration_error(correct, soft.max(1))

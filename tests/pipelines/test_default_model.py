@@ -23,6 +23,9 @@ def test_default_model_is_small_complete_and_of_this_feature_version():
     manifest = json.loads((d / "manifest.json").read_text())
     assert manifest["preprocessing"]["feature_version"] == FEATURE_VERSION and manifest["classes"] == list(CLASSES)
     assert (d / "model.keras").stat().st_size < 2_000_000  # models over 2 MB stay out of git
+    stats = manifest["members"]["stats"]
+    assert stats["file"] == "forest.npz" and (d / "forest.npz").stat().st_size < 2_000_000
+    assert 0.0 <= stats["weight"] <= 1.0 and stats["temperature"] > 0
     assert sum(f.stat().st_size for f in d.iterdir()) < 5 * 1024 * 1024
     metrics = json.loads((d / "metrics.json").read_text())
     assert metrics["split"] == "test" and 0.0 <= metrics["video"]["accuracy"] <= 1.0

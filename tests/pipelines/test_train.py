@@ -51,6 +51,9 @@ def test_training_learns_and_writes_a_versioned_run(trained):
     contract = manifest["preprocessing"]
     assert contract["windows"] == {"length": 20, "stride": 6, "min_length": 10} and contract["sample_fps"] == 15.0
     assert len(contract["scaler"]["mean"]) == contract["n_features"] == 83
+    assert manifest["members"]["stats"] == {"file": "forest.npz", "weight": 1.0, "mirror_tta": True,
+                                          "temperature": 1.0}
+    assert (run / "forest.npz").is_file()
     assert json.loads((run / "config.json").read_text())["train"]["epochs"] == 12
 
 

@@ -1,0 +1,210 @@
+"""``exercise-classifier cv``: cross-validation that leaves whole sources out.
+
+The shipped model is judged on footage from sources it never saw, so this is the protocol every accuracy claim uses:
+the folds are the values of ``--group-column`` (extract real-dev with ``--group-column source_repo``), each fold
+trains on every other source (plus synthetic training-only data) and predicts its own videos. Scores are pooled over
+all held-out predictions (video top-1, balanced accuracy, per-class recall, confusion matrix, the look-alike pairs),
+with the spread over folds and a bootstrap interval beside them. Classes that only one source shows are reported
+apart: in their fold only synthetic data can teach them.
+
+Members: the per-video statistics forest (:mod:`..model.stats_model`, cheap enough for leave-one-source-out).
+``--synthetic-only`` also reports the synthetic-to-real gap: trained on synthetic data alone, scored on all real
+videos.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import dataclasses
+import time
+
+import numpy as np
+
+from .. import storage
+from ..errors import require
+from .runtime import add_ray_arguments, non_negative_int
+
+log = logging.getLogger(__name__)
+
+LOOK_ALIKE_PAIRS = (
+    ("romanian deadlift", "deadlift"), ("hammer curl", "barbell biceps curl"), ("pull up", "lat pulldown"),
+    ("chest fly machine", "bench press"), ("bench press", "incline bench press"),
+    ("bench press", "decline bench press"), ("incline bench press", "decline bench press"),
+    ("tricep dips", "tricep pushdown"),
+)
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--features", required=True, help="labelled extraction shards (e.g. real-dev, extracted with "
+                                                     "--group-column source_repo)")
+    p.add_argument("--output", required=True, help="folder or s3:// prefix for cv.json + report.html")
+    p.add_argument("--config", default=None, help="JSON file overriding the training config (its `stats` section)")
+    p.add_argument("--synthetic-per-class", type=non_negative_int, default=None,
+                   help="synthetic training-only sequences per class (default: the config's)")
+    p.add_argument("--bootstrap", type=non_negative_int, default=1000, help="bootstrap resamples for intervals")
+    add_ray_arguments(p)
+
+
+def pair_report(y_true: np.ndarray, y_pred: np.ndarray, classes: list[str]) -> list[dict]:
+    """For each look-alike pair present: clips of each side, their recall, and how often one became the other."""
+    out = []
+    idx = {c: i for i, c in enumerate(classes)}
+    for a, b in LOOK_ALIKE_PAIRS:
+        ia, ib = idx[a], idx[b]
+        na, nb = int((y_true == ia).sum()), int((y_true == ib).sum())
+        if not (na or nb):
+            continue
+        out.append({"pair": [a, b], "clips": [na, nb],
+                    "recall": [float((y_pred[y_true == ia] == ia).mean()) if na else None,
+                               float((y_pred[y_true == ib] == ib).mean()) if nb else None],
+                    "a_as_b": int(((y_true == ia) & (y_pred == ib)).sum()),
+                    "b_as_a": int(((y_true == ib) & (y_pred == ia)).sum())})
+    return out
+
+
+def bootstrap_interval(y_true: np.ndarray, y_pred: np.ndarray, n: int, seed: int = 0) -> dict:
+    """95 % percentile intervals of top-1 and balanced accuracy over videos resampled with replacement."""
+    from ..model.evaluation import _balanced_accuracy as balanced_accuracy_score
+
+    if n == 0 or len(y_true) == 0:
+        return {}
+    rng = np.random.default_rng(seed)
+    top1, bal = [], []
+    for _ in range(n):
+        k = rng.integers(0, len(y_true), len(y_true))
+        top1.append(float((y_true[k] == y_pred[k]).mean()))
+        bal.append(float(balanced_accuracy_score(y_true[k], y_pred[k])))
+    return {"top1_95": [float(np.percentile(top1, 2.5)), float(np.percentile(top1, 97.5))],
+            "balanced_95": [float(np.percentile(bal, 2.5)), float(np.percentile(bal, 97.5))]}
+
+
+def leave_one_source_out(stats: np.ndarray, y: np.ndarray, groups: np.ndarray, extra_stats: np.ndarray,
+                         extra_y: np.ndarray, n_classes: int, cfg) -> np.ndarray:
+    """Out-of-fold probabilities ``(n, n_classes)``: each group predicted by a model trained on all others."""
+    from ..model.stats_model import StatsModel
+
+    probs = np.zeros((len(y), n_classes), np.float32)
+    for g in sorted(set(groups.tolist())):
+        held = groups == g
+        x = np.concatenate([stats[~held], extra_stats])
+        t = np.concatenate([y[~held], extra_y])
+        w = np.concatenate([np.ones((~held).sum()), np.full(len(extra_y), cfg.synthetic_weight)])
+        probs[held] = StatsModel.fit(x, t, n_classes, cfg, sample_weight=w).predict_proba(stats[held])
+    return probs
+
+
+def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class: int | None = None,
+           bootstrap: int = 1000, address: str | None = None, num_cpus: int | None = None) -> dict:
+    from ..classes import CLASSES
+    from ..model.calibration import apply_temperature, fit_temperature
+    from ..model.config import Config
+    from ..model.evaluation import compute_metrics
+    from ..model.report import render_html
+    from ..model.stats_model import StatsModel, stats_of
+    from .datasets import dataset_contract, read_videos, synthetic_videos
+    from .runtime import quiet_ray_data, ray_session
+
+    t0 = time.time()
+    cfg = cfg or Config()
+    scfg = cfg.stats if synthetic_per_class is None else dataclasses.replace(
+        cfg.stats, synthetic_per_class=synthetic_per_class)
+    require(bootstrap >= 0, f"--bootstrap must be >= 0, got {bootstrap}")
+    contract = dataset_contract(features_uri)
+    contract.require_current_code(what=f"the features in {features_uri}")
+    storage.check_writable(output_uri)
+    with ray_session(address, num_cpus):
+        quiet_ray_data()
+        videos = read_videos(features_uri, group_column="group")
+    require(all(v.group for v in videos), f"every video in {features_uri} needs a group (its source) for "
+                                          f"leave-one-source-out: extract with --group-column source_repo")
+    index = {c: i for i, c in enumerate(CLASSES)}
+    y = np.array([index[v.label] for v in videos], np.int64)
+    groups = np.array([v.group for v in videos])
+    require(len(set(groups.tolist())) >= 2, "leave-one-source-out needs at least two sources")
+    stats = stats_of(videos)
+    synth = synthetic_videos(scfg.synthetic_per_class, contract, seed=cfg.train.seed) \
+        if scfg.synthetic_per_class else []
+    s_stats, s_y = stats_of(synth), np.array([index[v.label] for v in synth], np.int64)
+
+    raw = leave_one_source_out(stats, y, groups, s_stats, s_y, len(CLASSES), dataclasses.replace(scfg, temperature=1.0))
+    # calibration, nested: each source's probabilities get the temperature fitted on the other sources' only
+    probs = np.zeros_like(raw)
+    for g in sorted(set(groups.tolist())):
+        held = groups == g
+        probs[held] = apply_temperature(raw[held], fit_temperature(raw[~held], y[~held]))
+    pred, conf = probs.argmax(1), probs.max(1)
+    pooled = compute_metrics(y, pred, conf, CLASSES)
+    calibration = {"temperature_fitted_on_all_folds": fit_temperature(raw, y),
+                   "ece_uncalibrated": compute_metrics(y, raw.argmax(1), raw.max(1), CLASSES)[
+                       "expected_calibration_error"],
+                   "ece_calibrated_nested": pooled["expected_calibration_error"]}
+    per_fold = {g: float((pred[groups == g] == y[groups == g]).mean()) for g in sorted(set(groups.tolist()))}
+    sources_of = {c: set(groups[y == i].tolist()) for c, i in index.items() if (y == i).any()}
+    single = sorted(c for c, s in sources_of.items() if len(s) == 1)
+    multi = np.isin(y, [index[c] for c in single], invert=True)
+    result = {
+        "protocol": "leave-one-source-out", "features": features_uri, "videos": int(len(y)),
+        "sources": int(len(per_fold)), "member": "stats", "stats_config": dataclasses.asdict(scfg),
+        "synthetic_train_videos": len(synth),
+        "video": pooled,
+        "calibration": calibration,
+        "fold_accuracy": {"mean": float(np.mean(list(per_fold.values()))),
+                          "sd": float(np.std(list(per_fold.values()))), "per_source": per_fold},
+        "bootstrap": bootstrap_interval(y, pred, bootstrap),
+        "look_alike_pairs": pair_report(y, pred, list(CLASSES)),
+        "single_source_classes": {
+            "classes": single,
+            "recall": {c: float((pred[y == index[c]] == index[c]).mean()) for c in single},
+        },
+        "without_single_source_classes": compute_metrics(y[multi], pred[multi], conf[multi], CLASSES)
+        if multi.any() else {},
+        "zero_recall_classes_with_3_or_more_clips": sorted(
+            c for c, d in pooled["per_class"].items() if d["recall"] == 0 and d["support"] >= 3),
+        "predictions": [{"uri": v.uri, "source": v.group, "true": v.label, "predicted": CLASSES[p],
+                         "confidence": float(c)} for v, p, c in zip(videos, pred, conf)],
+    }
+    if synth:
+        only = StatsModel.fit(s_stats, s_y, len(CLASSES), scfg).predict_proba(stats)
+        result["synthetic_only"] = {k: compute_metrics(y, only.argmax(1), only.max(1), CLASSES)[k]
+                                    for k in ("accuracy", "balanced_accuracy")}
+    result["seconds"] = round(time.time() - t0, 1)
+    storage.write_json_atomic(storage.join(output_uri, "cv.json"), result)
+    html_doc = render_html({"video": pooled}, title="exercise-classifier leave-one-source-out cross-validation",
+                           confidences={"video": (conf, pred == y)})
+    storage.write_bytes_atomic(storage.join(output_uri, "report.html"), html_doc.encode())
+    return result
+
+
+def summary_line(r: dict) -> str:
+    v = r["video"]
+    b = r.get("bootstrap", {})
+    line = (f"cv ({r['protocol']}, {r['videos']} videos, {r['sources']} sources): top-1 {v['accuracy']:.3f}"
+            f" {_ci(b.get('top1_95'))}, balanced {v['balanced_accuracy']:.3f} {_ci(b.get('balanced_95'))}, "
+            f"ECE {v['expected_calibration_error']:.3f} (uncalibrated {r['calibration']['ece_uncalibrated']:.3f}; "
+            f"temperature {r['calibration']['temperature_fitted_on_all_folds']:.3f})")
+    if "synthetic_only" in r:
+        s = r["synthetic_only"]
+        line += f"; synthetic only -> real: {s['accuracy']:.3f} / {s['balanced_accuracy']:.3f}"
+    return line
+
+
+def _ci(ci) -> str:
+    return f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+
+
+def run(args) -> int:
+    from ..model.config import load_config
+
+    r = run_cv(args.features, args.output, cfg=load_config(args.config),
+               synthetic_per_class=args.synthetic_per_class, bootstrap=args.bootstrap, address=args.address,
+               num_cpus=args.num_cpus)
+    print(summary_line(r))
+    print(f"  zero recall (>= 3 clips): {', '.join(r['zero_recall_classes_with_3_or_more_clips']) or 'none'}")
+    print(f"  single-source classes: {json.dumps(r['single_source_classes']['recall'])}")
+    for p in r["look_alike_pairs"]:
+        print(f"  {p['pair'][0]} / {p['pair'][1]}: clips {p['clips']}, recall {p['recall']}, "
+              f"confused {p['a_as_b']} / {p['b_as_a']}")
+    print(f"  -> {storage.join(args.output, 'cv.json')}")
+    return 0
+
