@@ -254,8 +254,10 @@ def run_score(
             cpus = ray.cluster_resources().get("CPU", 1)
             ds = ds.map_batches(
                 ModelActor, fn_constructor_kwargs=dict(model_uri=model_dir, uncertain_below=uncertain_below),
-                batch_size=16, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(min_size=1, max_size=2),
-                num_cpus=1 if cpus > 1 else 0,
+                # one batch per block (a shard's videos, or a feature file's rows): a shard's predictions are
+                # written as soon as its videos are through pose, and predict() still sees many windows at once
+                batch_size=None, batch_format="pyarrow",
+                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=2), num_cpus=1 if cpus > 1 else 0,
             )
             bar = tqdm(total=plan.todo, unit="video", desc="score", disable=not progress)
             for rec in ds.iter_rows():
