@@ -132,11 +132,6 @@ def exists(uri: str) -> bool:
     return fs.get_file_info(path).type != pafs.FileType.NotFound
 
 
-def is_dir(uri: str) -> bool:
-    fs, path = filesystem(uri)
-    return fs.get_file_info(path).type == pafs.FileType.Directory
-
-
 def _visible(path: str) -> bool:
     return not any(part.startswith((".", "_")) for part in path.split("/")[-1:])
 

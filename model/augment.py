@@ -1,7 +1,7 @@
 """Training-time augmentation of *raw* (unscaled) windows; labels are never changed.
 
-Applied to training windows only, freshly each epoch (it runs inside the Ray Data pipeline that feeds the
-workers), so the network sees a new variant of every window every epoch. Validation and test windows are never
+Applied to training windows only, freshly each epoch (inside each training worker, on the batches as they stream
+in), so the network sees a new variant of every window every epoch. Validation and test windows are never
 augmented. It works on raw features because the left/right mirror is defined on the raw 83-dim layout
 (``features.mirror.mirror_features``); scaling happens afterwards.
 
@@ -75,10 +75,9 @@ def augment_batch(x: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator,
 
 
 class AugmentAndScale:
-    """Ray Data ``map_batches`` callable for the training stream: augment raw windows, then scale.
-
-    Holds only plain arrays/dataclasses so it pickles cheaply into Ray tasks. Seeded from OS entropy on purpose:
-    every epoch re-executes the stream and must draw new variants.
+    """Batch transform of the training stream, applied inside each training worker: augment raw windows, then
+    scale (validation batches are only scaled). Seeded from OS entropy on purpose: every epoch streams the data
+    again and must draw new variants.
     """
 
     def __init__(self, cfg: AugmentConfig, mean: np.ndarray, scale: np.ndarray, augment: bool = True):

@@ -108,7 +108,7 @@ class StatsConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check(self.kind in ("random_forest", "extra_trees"), f"stats.kind must be random_forest or extra_trees")
+        _check(self.kind in ("random_forest", "extra_trees"), "stats.kind must be random_forest or extra_trees")
         _check(self.n_trees >= 1, "stats.n_trees must be >= 1")
         _check(self.min_samples_leaf >= 1, "stats.min_samples_leaf must be >= 1")
         _check(self.max_features in ("sqrt", "log2"), "stats.max_features must be sqrt or log2")

@@ -8,7 +8,7 @@ empty classes as zero recall), while the confusion matrix keeps those labels in 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np

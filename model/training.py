@@ -1,6 +1,6 @@
 """Keras-side training: compile the network with its loss, and the callbacks that decide when training ends.
 
-No Ray here: :mod:`exercise_classifier.pipelines.ray_train` runs :func:`compile_model` and :func:`fit` inside each
+No Ray here: :mod:`exercise_classifier.pipelines.ray_train` runs :func:`compile_model` and :func:`callbacks` inside each
 Ray Train worker under ``MultiWorkerMirroredStrategy``; the same functions train on one machine without Ray.
 
 * :class:`BestWeights` (built by :func:`callbacks`) - early stopping on val accuracy (patience), keeps the best

@@ -71,10 +71,8 @@ def windows_for_videos(videos, cfg: WindowSettings = WindowSettings()) -> tuple[
     ``videos`` is any sequence of objects with ``features`` and ``segments`` (see ``pipelines.datasets.Video``).
     """
     xs, owner = [], []
-    n_feat = None
     for i, v in enumerate(videos):
         w = make_windows(v.features, v.segments, cfg)
-        n_feat = w.shape[2]
         xs.append(w)
         owner.append(np.full(len(w), i, np.int64))
     if not xs:

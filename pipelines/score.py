@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict
 
 import numpy as np
 import pyarrow as pa

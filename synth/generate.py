@@ -223,9 +223,6 @@ def landmark_clip(label: str, seed: int, index: int = 0, **overrides: Any) -> La
                         width=p.width, height=p.height, params=p.to_dict())
 
 
-def landmark_clips(labels: list[str], per_class: int, seed: int, **overrides: Any) -> list[LandmarkClip]:
-    """Many fast-path clips (classes x per_class), e.g. for training augmentation."""
-    return [landmark_clip(lbl, seed, i, **overrides) for lbl in normalise_labels(labels) for i in range(per_class)]
 
 
 def render_frames(sim: Simulation, max_width: int = MAX_RENDER_WIDTH) -> list[np.ndarray]:

@@ -17,7 +17,7 @@ import synthdata  # noqa: E402
 from exercise_classifier.classes import CLASSES  # noqa: E402
 from exercise_classifier import storage
 from exercise_classifier.pipelines import schema  # noqa: E402
-from exercise_classifier.pipelines.score import PREDICTION_SCHEMA, STATUS_NO_WINDOWS, run_score  # noqa: E402
+from exercise_classifier.pipelines.score import PREDICTION_SCHEMA, run_score  # noqa: E402
 
 from .conftest import SYNTH_CLASSES, copy_library  # noqa: E402
 

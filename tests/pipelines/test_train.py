@@ -6,7 +6,6 @@ One training run per session (shared with test_evaluate.py through tests/model/s
 from __future__ import annotations
 
 import json
-import os
 import sys
 import zipfile
 from pathlib import Path
