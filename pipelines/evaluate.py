@@ -21,7 +21,13 @@ log = logging.getLogger(__name__)
 
 def add_arguments(p) -> None:
     p.add_argument("--model", required=True, help="model output folder (uses its `latest`) or a run folder")
-    p.add_argument("--features", required=True, help="folder or s3:// prefix with labelled feature shards")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--features", help="folder or s3:// prefix with labelled feature shards")
+    src.add_argument("--input", help="labelled raw videos (folder or s3:// prefix): extracted first with the model's "
+                                     "own preprocessing, into --features-cache (reused, and resumed, next time)")
+    p.add_argument("--labels", default="folder", help="with --input: 'folder' or a manifest CSV/Parquet URI")
+    p.add_argument("--features-cache", default=None,
+                   help="with --input: where its feature shards go (default: <output>/features)")
     p.add_argument("--output", default=None, help="where metrics.json + report.html go "
                                                    "(default: <run>/evaluations/<UTC stamp>)")
     p.add_argument("--split", choices=SPLITS, default="all",
@@ -29,8 +35,11 @@ def add_arguments(p) -> None:
     add_ray_arguments(p)
 
 
-def run_evaluate(model_uri: str, features_uri: str, output_uri: str | None = None, *, split: str = "all",
-                 address: str | None = None, num_cpus: int | None = None) -> dict:
+def run_evaluate(model_uri: str, features_uri: str | None = None, output_uri: str | None = None, *,
+                 split: str = "all", input_uri: str | None = None, labels: str = "folder",
+                 features_cache: str | None = None, address: str | None = None, num_cpus: int | None = None) -> dict:
+    """Evaluate the model on labelled feature shards, or on labelled raw videos (``input_uri``), which are
+    extracted first with the model's own preprocessing contract into ``features_cache``."""
     from ..model.artifacts import load_model_dir, read_manifest, read_run_json, run_stamp
     from ..model.evaluation import evaluate_videos
     from ..model.report import render_html
@@ -38,9 +47,19 @@ def run_evaluate(model_uri: str, features_uri: str, output_uri: str | None = Non
     from .runtime import quiet_ray_data, ray_session
 
     require(split in SPLITS, f"--split must be one of {', '.join(SPLITS)}, got {split!r}")
+    require((features_uri is None) != (input_uri is None), "give exactly one of --features and --input")
     run_uri, _, contract = read_manifest(model_uri)           # cheap: no TensorFlow yet
-    check_features_contract(features_uri, contract, what=f"the model at {run_uri}")
     output_uri = output_uri or storage.join(run_uri, "evaluations", run_stamp())
+    if input_uri is not None:
+        from .extract import print_summary, run_extract
+        from .inputs import discover
+
+        discover(input_uri, labels)                          # a wrong input or label is an error before any work
+        storage.check_writable(output_uri)
+        features_uri = features_cache or storage.join(output_uri, "features")
+        print_summary(run_extract(input_uri, features_uri, contract=contract.replace(scaler=None), labels=labels,
+                                  address=address, num_cpus=num_cpus, progress=False))
+    check_features_contract(features_uri, contract, what=f"the model at {run_uri}")
     storage.check_writable(output_uri)
     with ray_session(address, num_cpus):
         quiet_ray_data()
@@ -72,7 +91,8 @@ def run_evaluate(model_uri: str, features_uri: str, output_uri: str | None = Non
 
 
 def run(args) -> int:
-    summary = run_evaluate(args.model, args.features, args.output, split=args.split, address=args.address,
+    summary = run_evaluate(args.model, args.features, args.output, split=args.split, input_uri=args.input,
+                           labels=args.labels, features_cache=args.features_cache, address=args.address,
                            num_cpus=args.num_cpus)
     print(json.dumps(summary, indent=2))
     return 0

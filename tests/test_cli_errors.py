@@ -57,6 +57,8 @@ def _cases(p) -> list[tuple[str, list[str], str, str | None]]:
          fresh["h"]),
         ("evaluate-no-features", ["evaluate", "--model", _default_model(), "--features", m, "--output", fresh["h"]],
          "does-not-exist", fresh["h"]),
+        ("evaluate-no-videos", ["evaluate", "--model", _default_model(), "--input", m, "--output", fresh["h"]],
+         "not found", fresh["h"]),
         ("evaluate-unwritable", ["evaluate", "--model", _default_model(), "--features", f, "--output", u],
          "not writable", None),
         ("evaluate-bad-split", ["evaluate", "--model", _default_model(), "--features", f, "--output", fresh["h"],

@@ -66,3 +66,19 @@ def test_evaluate_refuses_features_made_another_way(trained, tmp_path, capsys):
 def test_evaluate_missing_model(tmp_path, capsys):
     assert main(["evaluate", "--model", str(tmp_path), "--features", str(tmp_path)]) == 2
     assert "no model at" in capsys.readouterr().err
+
+
+def test_evaluate_raw_labelled_videos_extracts_once_with_the_models_settings(trained, synth_library, tmp_path, capsys):
+    out = tmp_path / "eval"
+    assert main(["evaluate", "--model", trained["output"], "--input", str(synth_library), "--output", str(out)]) == 0
+    first = capsys.readouterr().out
+    assert "extract: 3 videos processed" in first
+    summary = json.loads(first[first.index("{"):])
+    assert summary["videos"] == 3 and (out / "report.html").is_file() and (out / "features" / "_dataset.json").is_file()
+    manifest = json.loads((Path(trained["summary"]["run"]) / "manifest.json").read_text())
+    dataset = json.loads((out / "features" / "_dataset.json").read_text())["preprocessing"]
+    assert dataset["sample_fps"] == manifest["preprocessing"]["sample_fps"] and dataset["scaler"] is None
+    # a second evaluation reuses the cached features: nothing is extracted again
+    assert main(["evaluate", "--model", trained["output"], "--input", str(synth_library), "--output", str(out),
+                 "--features-cache", str(out / "features")]) == 0
+    assert "extract: 0 videos processed, 3 already done" in capsys.readouterr().out

@@ -21,6 +21,7 @@ from exercise_classifier.pipelines import schema
 from exercise_classifier.pipelines.extract import SUMMARY_NAME, run_extract
 from exercise_classifier.pipelines.inputs import discover
 from exercise_classifier.pipelines.resume import plan_shards, scan_output
+from exercise_classifier.pipelines.score import run_score
 from exercise_classifier.pipelines.video_stage import PoseActor
 
 from .conftest import copy_library
@@ -158,41 +159,33 @@ def _plant_stale_temporary(out: Path) -> Path:
     return stale
 
 
-def _assert_resumed(lib: Path, out: Path, stale: Path, killed: dict, summary: dict) -> list[dict]:
-    """Every video exactly once and fine, no temporary left, and the re-run skipped what the killed run finished."""
+JOBS = {  # job -> (output prefix, its CLI flags, how a re-run resumes it in-process)
+    "extract": ("part", ["--num-cpus", "1"],
+                lambda lib, out: run_extract(lib, out, videos_per_shard=1, progress=False)),
+    "score": ("pred", ["--num-cpus", "2"],
+              lambda lib, out: run_score(out, input_uri=lib, videos_per_shard=1, progress=False)),
+}
+
+
+@pytest.mark.parametrize("job", sorted(JOBS))
+def test_job_resumes_after_its_driver_is_killed(job, ray_local, tmp_path, synth_library, cli_env):
+    """SIGKILL the driver once its first shard exists, plant a stale temporary, re-run: every video exactly once,
+    the temporary gone, the already written shards skipped, and the summary's totals equal to the rows."""
+    prefix, flags, resume = JOBS[job]
+    lib = _library(tmp_path, synth_library, 5)
+    out = tmp_path / "out"
+    argv = ["exercise-classifier", job, "--input", str(lib), "--output", str(out), "--videos-per-shard", "1",
+            "--no-progress", *flags]
+    killed = _kill_after_first_shard(argv, out, prefix, cli_env)
+    assert killed["returncode"] == -signal.SIGKILL and 1 <= killed["shards_at_kill"] < 5
+    stale = _plant_stale_temporary(out)
+    summary = resume(str(lib), str(out))
     rows = storage.read_parquet_dir(str(out)).to_pylist()
     assert sorted(r["uri"] for r in rows) == sorted(str(p) for p in lib.rglob("*.mp4")), "each video exactly once"
     assert {r["status"] for r in rows} == {schema.STATUS_OK}
     assert not stale.exists() and not [p for p in out.iterdir() if ".tmp-" in p.name]
     assert summary["videos_skipped_already_done"] >= killed["shards_at_kill"]
-    return rows
-
-
-def test_extract_resumes_after_its_driver_is_killed(ray_local, tmp_path, synth_library, cli_env):
-    lib = _library(tmp_path, synth_library, 6)
-    out = tmp_path / "out"
-    argv = ["exercise-classifier", "extract", "--input", str(lib), "--output", str(out), "--videos-per-shard", "1",
-            "--num-cpus", "1", "--no-progress"]
-    killed = _kill_after_first_shard(argv, out, "part", cli_env)
-    assert killed["returncode"] == -signal.SIGKILL and 1 <= killed["shards_at_kill"] < 6
-    stale = _plant_stale_temporary(out)
-    summary = run_extract(str(lib), str(out), videos_per_shard=1, progress=False)
-    rows = _assert_resumed(lib, out, stale, killed, summary)
     on_disk = json.loads((out / SUMMARY_NAME).read_text())
-    assert on_disk["status_counts_total"] == {schema.STATUS_OK: len(rows)} and on_disk["rows_total"] == len(rows)
-
-
-def test_score_resumes_after_its_driver_is_killed(ray_local, tmp_path, synth_library, cli_env):
-    from exercise_classifier.pipelines.score import run_score
-
-    lib = _library(tmp_path, synth_library, 5)
-    out = tmp_path / "preds"
-    argv = ["exercise-classifier", "score", "--input", str(lib), "--output", str(out), "--videos-per-shard", "1",
-            "--num-cpus", "2", "--no-progress"]
-    killed = _kill_after_first_shard(argv, out, "pred", cli_env)
-    assert killed["returncode"] == -signal.SIGKILL and 1 <= killed["shards_at_kill"] < 5
-    stale = _plant_stale_temporary(out)
-    summary = run_score(str(out), input_uri=str(lib), videos_per_shard=1, progress=False)
-    rows = _assert_resumed(lib, out, stale, killed, summary)
-    assert all(r["predicted_label"] for r in rows)
-    assert summary["status_counts_total"] == {schema.STATUS_OK: len(rows)} == {"ok": summary["videos_total"]}
+    assert on_disk["status_counts_total"] == {schema.STATUS_OK: len(rows)}
+    if job == "score":
+        assert all(r["predicted_label"] for r in rows)
