@@ -202,8 +202,9 @@ def iter_sampled_frames(
 
     A frame is sampled when it is the first one whose presentation time falls in a new 1/``target_fps`` tick
     (every frame when ``target_fps`` <= 0). RGB (MediaPipe's order), downscaled so the long side is at most
-    ``max_side`` (the preprocessing contract's: MediaPipe works on a 256 px crop, larger frames only cost time). Stops at the end of the stream or at the first frame that cannot be decoded (a truncated file ends
-    early instead of failing).
+    ``max_side`` (the preprocessing contract's: MediaPipe works on a 256 px crop, larger frames only cost time).
+    Stops at the end of the stream or at the first frame that cannot be decoded (a truncated file ends early
+    instead of failing).
     """
     clock = _FrameClock(info.fps)
     last_tick = -1
