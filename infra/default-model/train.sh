@@ -16,4 +16,4 @@ $BIN/exercise-classifier train --features "$WORK/real-features" --train-extra "$
     --synthetic 20 --config infra/default-model/config.json --output "$WORK/models" --num-workers 2
 RUN=$(python3 -c "import json,sys; print(json.load(open('$WORK/models/latest'))['run'])")
 rm -rf model/default && mkdir -p model/default
-cp "$WORK/models/$RUN"/{model.keras,manifest.json,config.json,history.json,split.json,metrics.json,report.html} model/default/
+cp "$WORK/models/$RUN"/{model.keras,forest.npz,manifest.json,config.json,history.json,split.json,metrics.json,report.html} model/default/
