@@ -41,7 +41,7 @@ def confidence_bins(correct: np.ndarray, confidence: np.ndarray) -> list[dict]:
              "accuracy": float(correct[m].mean()) if m.any() else None} for name, m in masks]
 
 
-def _balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Mean recall over the classes present in ``y_true`` (predicting an absent class is simply wrong, not news)."""
     import warnings
 
@@ -95,7 +95,7 @@ def compute_metrics(y_true: Sequence[int], y_pred: Sequence[int], confidence: Se
     return {
         "n": int(n),
         "accuracy": float(correct.mean()),
-        "balanced_accuracy": _balanced_accuracy(y_true, y_pred),
+        "balanced_accuracy": balanced_accuracy(y_true, y_pred),
         "cohen_kappa": float(kappa) if np.isfinite(kappa) else None,
         "macro_precision": float(macro[0]),
         "macro_recall": float(macro[1]),

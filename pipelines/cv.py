@@ -65,7 +65,7 @@ def pair_report(y_true: np.ndarray, y_pred: np.ndarray, classes: list[str]) -> l
 
 def bootstrap_interval(y_true: np.ndarray, y_pred: np.ndarray, n: int, seed: int = 0) -> dict:
     """95 % percentile intervals of top-1 and balanced accuracy over videos resampled with replacement."""
-    from ..model.evaluation import _balanced_accuracy as balanced_accuracy_score
+    from ..model.evaluation import balanced_accuracy
 
     if n == 0 or len(y_true) == 0:
         return {}
@@ -74,7 +74,7 @@ def bootstrap_interval(y_true: np.ndarray, y_pred: np.ndarray, n: int, seed: int
     for _ in range(n):
         k = rng.integers(0, len(y_true), len(y_true))
         top1.append(float((y_true[k] == y_pred[k]).mean()))
-        bal.append(float(balanced_accuracy_score(y_true[k], y_pred[k])))
+        bal.append(balanced_accuracy(y_true[k], y_pred[k]))
     return {"top1_95": [float(np.percentile(top1, 2.5)), float(np.percentile(top1, 97.5))],
             "balanced_95": [float(np.percentile(bal, 2.5)), float(np.percentile(bal, 97.5))]}
 

@@ -55,12 +55,13 @@ def run_evaluate(model_uri: str, features_uri: str | None = None, output_uri: st
         from .inputs import discover
 
         discover(input_uri, labels)                          # a wrong input or label is an error before any work
-        storage.check_writable(output_uri)
+        storage.check_writable(output_uri)                   # before extraction, the expensive part
         features_uri = features_cache or storage.join(output_uri, "features")
         print_summary(run_extract(input_uri, features_uri, contract=contract.replace(scaler=None), labels=labels,
                                   address=address, num_cpus=num_cpus, progress=False))
     check_features_contract(features_uri, contract, what=f"the model at {run_uri}")
-    storage.check_writable(output_uri)
+    if input_uri is None:
+        storage.check_writable(output_uri)
     with ray_session(address, num_cpus):
         quiet_ray_data()
         videos = read_videos(features_uri, group_column=None)
