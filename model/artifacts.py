@@ -73,8 +73,7 @@ def save_model_dir(output_uri: str, *, model_path: str, contract: Preprocessing,
             stats_model.save(local)
             with open(local, "rb") as f:
                 storage.write_bytes_atomic(storage.join(run_uri, STATS_FILE), f.read())
-        members["stats"] = {"file": STATS_FILE, "weight": float(stats_weight), "mirror_tta": stats_model.mirror_tta,
-                            "temperature": float(stats_model.temperature)}
+        members["stats"] = stats_member_entry(stats_model, stats_weight)
     for name, obj in (extra_json or {}).items():
         storage.write_json_atomic(storage.join(run_uri, name), obj)
     for name, data in (extra_files or {}).items():
@@ -88,6 +87,24 @@ def save_model_dir(output_uri: str, *, model_path: str, contract: Preprocessing,
     storage.write_json_atomic(storage.join(output_uri, LATEST),
                               {"run": run_rel, "updated": manifest["created"]})
     return run_uri
+
+
+def stats_member_entry(stats_model, weight: float) -> dict:
+    """The manifest's ``members.stats``: its file, blend weight, settings, and the descriptor layout it reads."""
+    from ..features.descriptors import DESCRIPTORS_VERSION, NUM_DESCRIPTORS
+
+    return {"file": STATS_FILE, "weight": float(weight), "mirror_tta": stats_model.mirror_tta,
+            "temperature": float(stats_model.temperature), "descriptors": DESCRIPTORS_VERSION,
+            "num_descriptors": NUM_DESCRIPTORS}
+
+
+def _check_stats_member(member: dict, run_uri: str) -> None:
+    from ..features.descriptors import DESCRIPTORS_VERSION
+
+    found = member.get("descriptors", "features-1.0-stats (before kinematics)")
+    if found != DESCRIPTORS_VERSION:
+        raise ModelDirError(f"the statistics member of {run_uri} reads per-video descriptors {found!r}, this code "
+                            f"computes {DESCRIPTORS_VERSION!r}: retrain the model (or refit its statistics member)")
 
 
 def resolve_run(uri: str) -> str:
@@ -150,32 +167,33 @@ class LoadedModel:
         x = self.contract.scaler.transform(windows)
         return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0), np.float32)
 
-    def predict_video(self, features: np.ndarray, segments: np.ndarray | None = None):
+    def predict_video(self, features: np.ndarray, segments: np.ndarray | None, kinematics: np.ndarray):
         """One video's per-frame features -> the model's :class:`.voting.Decision` (None: nothing could answer)."""
-        return self.decide_videos([(features, segments)])[0][0]
+        return self.decide_videos([(features, segments, kinematics)])[0][0]
 
-    def decide_videos(self, videos: list[tuple[np.ndarray, np.ndarray | None]]):
-        """Label many videos at once: one ``predict`` over all their windows, one forest pass over their statistics.
+    def decide_videos(self, videos: list[tuple[np.ndarray, np.ndarray | None, np.ndarray]]):
+        """Label many videos at once: one ``predict`` over all their windows, one forest pass over their descriptors.
 
-        ``videos``: ``(features (T, F), segments (T,))`` pairs (T may be 0). Returns ``(decisions, window_probs)``:
-        a :class:`.voting.Decision` or None per video, and each video's ``(W, C)`` window probabilities.
+        ``videos``: ``(features (T, F), segments (T,), kinematics (NUM_KINEMATIC,))`` (T may be 0). Returns
+        ``(decisions, window_probs)``: a :class:`.voting.Decision` or None per video, and each video's ``(W, C)``
+        window probabilities.
         """
-        from ..features.video_stats import video_stats
+        from ..features.descriptors import video_descriptors
         from .voting import decide
         from .windows import make_windows
 
         chunks = [make_windows(f, s, self.contract.windows) if len(f) else
                   np.zeros((0, self.contract.windows.length, self.contract.n_features), np.float32)
-                  for f, s in videos]
+                  for f, s, _ in videos]
         flat = np.concatenate(chunks) if chunks else np.zeros((0, 1, 1), np.float32)
         probs = self.predict_windows(flat) if len(flat) else np.zeros((0, len(self.classes)), np.float32)
         bounds = np.cumsum([0] + [len(c) for c in chunks])
         window_probs = [probs[bounds[i]:bounds[i + 1]] for i in range(len(chunks))]
         stats_probs: list = [None] * len(videos)
         if self.stats is not None:
-            have = [i for i, (f, _) in enumerate(videos) if len(f)]
+            have = [i for i, (f, _, _) in enumerate(videos) if len(f)]
             if have:
-                p = self.stats.predict_proba(np.stack([video_stats(*videos[i]) for i in have]))
+                p = self.stats.predict_proba(np.stack([video_descriptors(*videos[i]) for i in have]))
                 for k, i in enumerate(have):
                     stats_probs[i] = p[k]
         decisions = [decide(w, s, self.stats_weight) for w, s in zip(window_probs, stats_probs)]
@@ -205,6 +223,7 @@ def load_model_dir(uri: str) -> LoadedModel:
         if member:
             from .stats_model import StatsModel
 
+            _check_stats_member(member, run_uri)
             fs, path = storage.filesystem(storage.join(run_uri, member["file"]))
             with fs.open_input_stream(path) as fin, open(os.path.join(local, STATS_FILE), "wb") as fout:
                 shutil.copyfileobj(fin, fout, 8 << 20)

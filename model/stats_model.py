@@ -1,4 +1,4 @@
-"""The per-video statistics member: a random forest on :mod:`..features.video_stats`, stored without pickle.
+"""The per-video statistics member: a random forest on :mod:`..features.descriptors`, stored without pickle.
 
 Trained with scikit-learn (balanced class weights, left/right-mirrored copies of every training video), applied with
 numpy through :class:`.forest.Forest`, with test-time mirroring (the mean of a video's and its mirror's
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..features.video_stats import NUM_STATS, mirror_stats
+from ..features.descriptors import NUM_DESCRIPTORS, mirror_descriptors, video_descriptors
 from .config import StatsConfig
 from .forest import Forest
 
@@ -29,16 +29,16 @@ class StatsModel:
     @classmethod
     def fit(cls, stats: np.ndarray, y: np.ndarray, n_classes: int, cfg: StatsConfig = StatsConfig(), *,
             sample_weight: np.ndarray | None = None) -> "StatsModel":
-        """``stats`` (n, NUM_STATS), ``y`` class indices (n,). Mirrored copies join training when ``cfg.mirror``."""
+        """``stats`` (n, NUM_DESCRIPTORS), ``y`` class indices (n,). Mirrored copies join training when ``cfg.mirror``."""
         from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 
         x = np.asarray(stats, np.float32)
         y = np.asarray(y, np.int64)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, np.float64)
-        if x.ndim != 2 or x.shape[1] != NUM_STATS or len(x) != len(y) or len(y) == 0:
-            raise ValueError(f"need (n, {NUM_STATS}) statistics and n labels, got {x.shape} and {y.shape}")
+        if x.ndim != 2 or x.shape[1] != NUM_DESCRIPTORS or len(x) != len(y) or len(y) == 0:
+            raise ValueError(f"need (n, {NUM_DESCRIPTORS}) statistics and n labels, got {x.shape} and {y.shape}")
         if cfg.mirror:
-            x, y, w = np.concatenate([x, mirror_stats(x)]), np.concatenate([y, y]), np.concatenate([w, w])
+            x, y, w = np.concatenate([x, mirror_descriptors(x)]), np.concatenate([y, y]), np.concatenate([w, w])
         kind = {"random_forest": RandomForestClassifier, "extra_trees": ExtraTreesClassifier}[cfg.kind]
         est = kind(n_estimators=cfg.n_trees, min_samples_leaf=cfg.min_samples_leaf, max_features=cfg.max_features,
                    class_weight="balanced", random_state=cfg.seed, n_jobs=-1)
@@ -46,11 +46,11 @@ class StatsModel:
         return cls(Forest.from_sklearn(est), int(n_classes), cfg.mirror_tta, cfg.temperature)
 
     def predict_proba(self, stats: np.ndarray) -> np.ndarray:
-        """``(n, NUM_STATS)`` -> ``(n, n_classes)`` probabilities (classes never seen in training get 0)."""
+        """``(n, NUM_DESCRIPTORS)`` -> ``(n, n_classes)`` probabilities (classes never seen in training get 0)."""
         x = np.asarray(stats, np.float32)
         p = self.forest.predict_proba(x)
         if self.mirror_tta:
-            p = (p + self.forest.predict_proba(mirror_stats(x))) / 2
+            p = (p + self.forest.predict_proba(mirror_descriptors(x))) / 2
         out = np.zeros((len(x), self.n_classes), np.float32)
         out[:, self.forest.classes] = p
         if self.temperature != 1.0:
@@ -68,8 +68,6 @@ class StatsModel:
 
 
 def stats_of(videos: Sequence) -> np.ndarray:
-    """``(n, NUM_STATS)`` for objects with ``features`` and ``segments`` (training/evaluation videos)."""
-    from ..features.video_stats import video_stats
-
-    return np.stack([video_stats(v.features, v.segments) for v in videos]) if len(videos) else \
-        np.zeros((0, NUM_STATS), np.float32)
+    """``(n, NUM_DESCRIPTORS)`` for objects with ``features``, ``segments`` and ``kinematics`` (dataset videos)."""
+    return np.stack([video_descriptors(v.features, v.segments, v.kinematics) for v in videos]) if len(videos) else \
+        np.zeros((0, NUM_DESCRIPTORS), np.float32)

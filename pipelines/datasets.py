@@ -1,7 +1,8 @@
 """Extraction shards -> per-video feature sequences for training and evaluation.
 
-Only what the model may see leaves this module as model input: the per-frame ``features`` and their
-``feature_segment`` ids. ``label`` is the target, ``group``/``video_id``/``uri`` only steer the split and the
+Only what the model may see leaves this module as model input: the per-frame ``features``, their
+``feature_segment`` ids and the video's kinematic descriptors (computed here from the row's pose landmarks,
+:func:`..features.descriptors.landmark_kinematics`). ``label`` is the target, ``group``/``video_id``/``uri`` only steer the split and the
 reports; nothing derived from labels or file names is ever concatenated to the features.
 
 Synthetic sequences (``train --synthetic N``) are turned into extraction rows by :func:`rows.landmarks_row`, the
@@ -27,7 +28,9 @@ from . import schema
 
 log = logging.getLogger(__name__)
 
-READ_COLUMNS = ["video_id", "uri", "label", "group", "status", "features", "feature_segment"]
+# what a Video is built from; the landmark columns feed the kinematic descriptors
+LANDMARK_COLUMNS = ["landmarks", "world_landmarks", "width", "height", "sample_fps"]
+READ_COLUMNS = ["video_id", "uri", "label", "group", "status", "features", "feature_segment", *LANDMARK_COLUMNS]
 SYNTHETIC_GROUP_PREFIX = "synthetic:"
 
 
@@ -43,6 +46,7 @@ class Video:
     group: str | None
     features: np.ndarray       # (frames, NUM_FEATURES) float32
     segments: np.ndarray       # (frames,) int32
+    kinematics: np.ndarray     # (NUM_KINEMATIC,) float32, from the pose landmarks of the sampled frames
     train_only: bool = False   # synthetic or --train-extra data: never in validation or test
 
 
@@ -50,6 +54,14 @@ def _frames(value, n_features: int | None = None) -> np.ndarray:
     if value is None or len(value) == 0:
         return np.zeros((0, n_features or 0), np.float32)
     return np.asarray([np.asarray(f, np.float32) for f in value], np.float32)
+
+
+def row_kinematics(row: dict) -> np.ndarray:
+    """The kinematic descriptors of one extraction row (a dict with :data:`LANDMARK_COLUMNS`)."""
+    from ..features.descriptors import landmark_kinematics
+
+    return landmark_kinematics(_frames(row.get("landmarks")), _frames(row.get("world_landmarks")),
+                               width=row.get("width"), height=row.get("height"), fps=float(row["sample_fps"]))
 
 
 def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group", labelled: bool = True,
@@ -75,7 +87,7 @@ def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group"
         except UnknownLabelError as exc:
             raise DatasetError(str(exc)) from None
         out.append(Video(str(r["video_id"]), str(r.get("uri") or ""), label,
-                         None if group is None else str(group), feats, seg, train_only))
+                         None if group is None else str(group), feats, seg, row_kinematics(r), train_only))
     return out
 
 

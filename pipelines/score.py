@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from .. import storage
 from ..errors import require
 from . import schema
+from .datasets import LANDMARK_COLUMNS
 from .inputs import LABELS_NONE, InputError, VideoTask, discover
 from .runtime import add_ray_arguments, fraction, positive_int
 
@@ -59,8 +60,10 @@ PREDICTION_SCHEMA = pa.schema([
 STATUS_NO_WINDOWS = "no_windows"
 # Rows whose features the model reads: usable ones, and too-short ones (best effort, flagged uncertain).
 SCORABLE_STATUSES = (*schema.USABLE_STATUSES, schema.STATUS_TOO_SHORT)
-# What the model stage reads of an extraction row; raw landmarks never travel to it.
-MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment"]
+# What the model stage reads of an extraction row: the features, and the landmark columns its statistics member's
+# kinematic descriptors are computed from (datasets.LANDMARK_COLUMNS).
+MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment",
+                       *LANDMARK_COLUMNS]
 
 
 def add_arguments(p) -> None:
@@ -122,8 +125,12 @@ class ModelActor:
         self.uncertain_below = float(uncertain_below)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        meta = batch.select(["uri", "video_id", "label", "status", "error", "preprocessing", "shard"]).to_pylist()
+        from ..features.descriptors import landmark_kinematics
+
+        meta = batch.select(["uri", "video_id", "label", "status", "error", "preprocessing", "shard", "width", "height",
+                             "sample_fps"]).to_pylist()
         feats, segs = batch.column("features"), batch.column("feature_segment")
+        lms, worlds = batch.column("landmarks"), batch.column("world_landmarks")
         out, inputs, which = [], [], []
         for i, row in enumerate(meta):
             pred = _row_from(row, self.model.run_uri, self.model.contract.feature_version)
@@ -131,7 +138,9 @@ class ModelActor:
             out.append(pred)
             f = _frames(feats[i]) if row["status"] in SCORABLE_STATUSES else None
             if f is not None:
-                inputs.append((f, segs[i].values.to_numpy(zero_copy_only=False).astype(np.int32)))
+                kin = landmark_kinematics(_frames(lms[i]), _frames(worlds[i]), width=row["width"],
+                                          height=row["height"], fps=float(row["sample_fps"]))
+                inputs.append((f, segs[i].values.to_numpy(zero_copy_only=False).astype(np.int32), kin))
                 which.append(i)
         decisions, window_probs = self.model.decide_videos(inputs) if inputs else ([], [])
         classes = self.model.classes

@@ -18,7 +18,7 @@ import tempfile
 
 from exercise_classifier import storage
 from exercise_classifier.classes import CLASSES
-from exercise_classifier.model.artifacts import MANIFEST, STATS_FILE, read_manifest
+from exercise_classifier.model.artifacts import MANIFEST, STATS_FILE, read_manifest, stats_member_entry
 from exercise_classifier.model.config import Config
 from exercise_classifier.pipelines.datasets import check_features_contract, read_videos
 from exercise_classifier.pipelines.runtime import ray_session
@@ -36,8 +36,7 @@ def main(features: str, model_dir: str, weight: float = 1.0, temperature: float 
         stats.save(os.path.join(d, STATS_FILE))
         storage.write_bytes_atomic(storage.join(run_uri, STATS_FILE), open(os.path.join(d, STATS_FILE), "rb").read())
     manifest.setdefault("members", {"network": {"file": manifest["model_file"]}})
-    manifest["members"]["stats"] = {"file": STATS_FILE, "weight": float(weight), "mirror_tta": stats.mirror_tta,
-                                    "temperature": stats.temperature,
+    manifest["members"]["stats"] = {**stats_member_entry(stats, weight),
                                     "trained_on": {"videos": len(videos), "features": os.path.basename(features),
                                                    "synthetic_per_class": cfg.stats.synthetic_per_class},
                                     "config": cfg.to_dict()["stats"]}

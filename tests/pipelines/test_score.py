@@ -69,6 +69,7 @@ def test_one_prediction_row_per_video_with_the_documented_schema(scored):
 def test_batched_scoring_matches_the_model_applied_per_video(scored, model_run, tmp_path):
     """Windows of many videos share one predict() in the actor: each video must still get its own vote."""
     from exercise_classifier.model.artifacts import load_model_dir
+    from exercise_classifier.pipelines.datasets import row_kinematics
     from exercise_classifier.pipelines.extract import run_extract
 
     lib, out, summary = scored
@@ -79,7 +80,8 @@ def test_batched_scoring_matches_the_model_applied_per_video(scored, model_run, 
     for row in feats.to_pylist():
         if row["status"] != schema.STATUS_OK:
             continue
-        direct = model.predict_video(np.asarray(row["features"], np.float32), np.asarray(row["feature_segment"]))
+        direct = model.predict_video(np.asarray(row["features"], np.float32), np.asarray(row["feature_segment"]),
+                                     row_kinematics(row))
         p = preds[row["uri"]]
         assert p["predicted_label"] == model.classes[direct.label]
         assert p["confidence"] == pytest.approx(direct.confidence, abs=1e-4)

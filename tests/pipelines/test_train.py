@@ -50,8 +50,10 @@ def test_training_learns_and_writes_a_versioned_run(trained):
     contract = manifest["preprocessing"]
     assert contract["windows"] == {"length": 20, "stride": 6, "min_length": 10} and contract["sample_fps"] == 15.0
     assert len(contract["scaler"]["mean"]) == contract["n_features"] == 83
+    from exercise_classifier.features.descriptors import DESCRIPTORS_VERSION, NUM_DESCRIPTORS
     assert manifest["members"]["stats"] == {"file": "forest.npz", "weight": 1.0, "mirror_tta": True,
-                                          "temperature": 1.0}
+                                          "temperature": 1.0, "descriptors": DESCRIPTORS_VERSION,
+                                          "num_descriptors": NUM_DESCRIPTORS}
     assert (run / "forest.npz").is_file()
     assert json.loads((run / "config.json").read_text())["train"]["epochs"] == 12
 
@@ -82,7 +84,7 @@ def test_artifacts_reload_and_predict_identically(trained):
         videos = [v for v in videos_from_rows(synthdata.synthetic_rows()) if v.video_id in saved]
         assert len(videos) == 8
         for v in videos:
-            r = loaded.predict_video(v.features, v.segments)
+            r = loaded.predict_video(v.features, v.segments, v.kinematics)
             assert loaded.classes[r.label] == saved[v.video_id]["predicted"]
             assert r.confidence == pytest.approx(saved[v.video_id]["confidence"], abs=1e-6)
         from exercise_classifier.model.windows import make_windows
@@ -123,6 +125,20 @@ def test_model_of_other_feature_version_is_refused(trained, tmp_path):
     with pytest.raises(ModelDirError, match="retrain it with this release"):
         load_model_dir(str(run))
 
+
+def test_statistics_member_of_other_descriptors_is_refused(trained, tmp_path):
+    """A forest reads columns by position: one trained on another descriptor layout must not be applied."""
+    import shutil
+
+    from exercise_classifier.model.artifacts import ModelDirError, load_model_dir
+
+    run = tmp_path / "run"
+    shutil.copytree(trained["summary"]["run"], run)
+    manifest = json.loads((run / "manifest.json").read_text())
+    del manifest["members"]["stats"]["descriptors"]     # as written before the kinematic descriptors existed
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelDirError, match="statistics member .* retrain the model"):
+        load_model_dir(str(run))
 
 # -- bad input: clear one-line errors before any training ---------------------------------------------------------
 def _cli_error(capsys, argv) -> str:
