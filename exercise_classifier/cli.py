@@ -20,6 +20,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "train": ("exercise_classifier.pipelines.train", "train the classifier on feature shards (Ray Train)"),
     "evaluate": ("exercise_classifier.pipelines.evaluate", "evaluate a model on feature shards; JSON + HTML report"),
     "cv": ("exercise_classifier.pipelines.cv", "cross-validation leaving whole sources out (the accuracy protocol)"),
+    "retrain": ("exercise_classifier.pipelines.retrain", "scheduled re-training: extract new, train, evaluate, promote "
+                                                         "only past a margin"),
     "score": ("exercise_classifier.pipelines.score", "label a video library with a trained model (Ray Data)"),
     "demo": ("exercise_classifier.pipelines.demo", "the whole chain on a small synthetic library"),
     "bench": ("exercise_classifier.pipelines.bench", "measure extraction throughput against the pose-only limit"),

@@ -50,8 +50,10 @@ def run_stamp(now: datetime | None = None) -> str:
 def save_model_dir(output_uri: str, *, model_path: str, contract: Preprocessing, classes: list[str],
                    config: dict, stats_model=None, stats_weight: float = 0.0,
                    extra_json: dict[str, object] | None = None,
-                   extra_files: dict[str, bytes] | None = None, stamp: str | None = None) -> str:
-    """Write a complete run under ``<output>/runs/<stamp>`` then point ``<output>/latest`` at it. Returns run URI.
+                   extra_files: dict[str, bytes] | None = None, stamp: str | None = None,
+                   promote: bool = True) -> str:
+    """Write a complete run under ``<output>/runs/<stamp>`` then (``promote``) point ``<output>/latest`` at it.
+    Returns the run URI. ``promote=False`` leaves ``latest`` alone: the re-training job's gate decides.
 
     ``contract`` must carry the fitted scaler: a model without its scaler cannot be used. ``stats_model`` (a
     :class:`.stats_model.StatsModel`) is stored as ``forest.npz`` and blended in with ``stats_weight``.
@@ -84,9 +86,26 @@ def save_model_dir(output_uri: str, *, model_path: str, contract: Preprocessing,
         "members": members,
     }
     storage.write_json_atomic(storage.join(run_uri, MANIFEST), manifest)  # last file of the run
-    storage.write_json_atomic(storage.join(output_uri, LATEST),
-                              {"run": run_rel, "updated": manifest["created"]})
+    if promote:
+        point_latest(output_uri, run_rel)
     return run_uri
+
+
+def point_latest(output_uri: str, run_rel: str) -> None:
+    """Switch ``<output>/latest`` (what ``score --model <output>`` uses) to a complete run, in one atomic write."""
+    manifest_uri = storage.join(output_uri, *run_rel.split("/"), MANIFEST)
+    if not storage.exists(manifest_uri):
+        raise ModelDirError(f"{run_rel} under {output_uri} is not a complete run (no {MANIFEST})")
+    storage.write_json_atomic(storage.join(output_uri, LATEST),
+                              {"run": run_rel, "updated": datetime.now(timezone.utc).isoformat()})
+
+
+def run_relative(output_uri: str, run_uri: str) -> str:
+    """``runs/<stamp>`` of a run URI under ``output_uri``."""
+    base = output_uri.rstrip("/") + "/"
+    if not run_uri.startswith(base):
+        raise ModelDirError(f"run {run_uri} is not under {output_uri}")
+    return run_uri[len(base):].strip("/")
 
 
 def stats_member_entry(stats_model, weight: float) -> dict:

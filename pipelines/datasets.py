@@ -135,6 +135,11 @@ def feature_uris(features_uri: str) -> list[str]:
     return sorted(_parquet_dataset(features_uri).to_table(columns=["uri"])["uri"].to_pylist())
 
 
+def video_ids(features_uri: str) -> set[str]:
+    """The content-hash ``video_id`` of every row under ``features_uri`` (the column alone)."""
+    return set(_parquet_dataset(features_uri).to_table(columns=["video_id"])["video_id"].to_pylist())
+
+
 def read_videos(features_uri: str, *, group_column: str | None = "group", labelled: bool = True,
                 train_only: bool = False) -> list[Video]:
     """Read the usable rows under ``features_uri`` (local or s3://) with Ray Data; Ray must be initialised.

@@ -86,7 +86,10 @@ def run_evaluate(model_uri: str, features_uri: str | None = None, output_uri: st
         storage.write_bytes_atomic(storage.join(output_uri, "report.html"), html_doc.encode())
     finally:
         loaded.close()
-    return {"output": output_uri, "videos": len(videos), "video_accuracy": metrics["video"].get("accuracy"),
+    return {"output": output_uri, "model_run": loaded.run_uri, "videos": len(videos),
+            "video_accuracy": metrics["video"].get("accuracy"),
+            "balanced_accuracy": metrics["video"].get("balanced_accuracy"),
+            "macro_f1": metrics["video"].get("macro_f1"),
             "window_accuracy": metrics["window"].get("accuracy"),
             "videos_without_windows": metrics["videos_without_windows"]}
 

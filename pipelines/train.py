@@ -36,6 +36,8 @@ def add_arguments(p) -> None:
     p.add_argument("--epochs", type=positive_int, default=None,
                    help="maximum epochs (overrides the config; default 100)")
     p.add_argument("--use-gpu", action="store_true", help="one GPU per worker")
+    p.add_argument("--no-promote", action="store_true",
+                   help="write the run without switching <output>/latest (`retrain` promotes through its gate)")
     p.add_argument("--config", default=None, help="JSON file overriding any part of the training config")
     p.add_argument("--synthetic", type=non_negative_int, default=0, metavar="N",
                    help="add N synthetic landmark sequences per class to the training split only")
@@ -107,7 +109,7 @@ def fit_stats_member(train_videos: list, contract, cfg, index: dict):
 def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int = 2, use_gpu: bool = False,
               synthetic: int = 0, group_column: str | None = "group", address: str | None = None,
               num_cpus: int | None = None, ray_storage: str | None = None,
-              train_extra: list[str] | tuple[str, ...] = ()) -> dict:
+              train_extra: list[str] | tuple[str, ...] = (), promote: bool = True) -> dict:
     """Train and save a model run; returns a summary (run URI, test metrics, timings)."""
     from ..classes import CLASSES
     from ..contract import Scaler
@@ -176,7 +178,7 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
             stats_model=stats_model, stats_weight=loaded.stats_weight,
             extra_json={"history.json": outcome.history, "split.json": prep.split_record, "metrics.json": metrics,
                         "predictions.json": ev.predictions},
-            extra_files={"report.html": html_doc.encode()})
+            extra_files={"report.html": html_doc.encode()}, promote=promote)
     finally:
         outcome.cleanup()
     return {"run": run_uri, "seconds": time.time() - t0, "test_video_accuracy": metrics["video"].get("accuracy"),
@@ -193,6 +195,6 @@ def run(args) -> int:
     summary = run_train(args.features, args.output, cfg=cfg, num_workers=args.num_workers,
                         use_gpu=args.use_gpu, synthetic=args.synthetic, group_column=args.group_column or None,
                         address=args.address, num_cpus=args.num_cpus, ray_storage=args.ray_storage,
-                        train_extra=args.train_extra)
+                        train_extra=args.train_extra, promote=not args.no_promote)
     print(json.dumps(summary, indent=2))
     return 0

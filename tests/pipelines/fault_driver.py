@@ -1,4 +1,7 @@
-"""Run by test_fault_tolerance in its own process: extract on a 2-node local Ray cluster, remove a node mid-job.
+"""Run by test_fault_tolerance in its own process: extract or score on a 2-node local Ray cluster, remove a node
+mid-job (SIGKILL of its raylet and workers), add a replacement.
+
+    python fault_driver.py extract|score LIBRARY OUTPUT
 
 Prints one JSON line: what the job returned and what was written.
 """
@@ -14,12 +17,16 @@ import time
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
 
-def main(lib: str, out: str) -> None:
+ACTOR_CLASSES = {"extract": ("PoseActor",), "score": ("PoseActor", "ModelActor")}
+
+
+def main(job: str, lib: str, out: str) -> None:
     import ray
     from ray.cluster_utils import Cluster
 
     from exercise_classifier import storage
     from exercise_classifier.pipelines.extract import run_extract
+    from exercise_classifier.pipelines.score import run_score
 
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     worker = cluster.add_node(num_cpus=1)
@@ -27,11 +34,12 @@ def main(lib: str, out: str) -> None:
     killed = {}
 
     def pose_actors_on(node_id: str) -> int:
+        """Alive actors of the job's stages (pose, and model when scoring) on the node."""
         from ray._private.state import actors  # straight from the GCS (the state API needs the dashboard)
 
         return sum(1 for a in actors().values()
                    if a["State"] == "ALIVE" and a["Address"]["NodeID"] == node_id
-                   and "PoseActor" in a.get("ActorClassName", ""))
+                   and any(c in a.get("ActorClassName", "") for c in ACTOR_CLASSES[job]))
 
     def kill_when_work_is_under_way():
         deadline = time.time() + 240
@@ -52,13 +60,17 @@ def main(lib: str, out: str) -> None:
 
     t = threading.Thread(target=kill_when_work_is_under_way, daemon=True)
     t.start()
-    summary = run_extract(lib, out, videos_per_shard=1, progress=False)
+    if job == "extract":
+        summary = run_extract(lib, out, videos_per_shard=1, progress=False)
+    else:
+        summary = run_score(out, input_uri=lib, videos_per_shard=1, progress=False)
     t.join(timeout=10)
-    rows = storage.read_parquet_dir(out, columns=["uri", "status"]).to_pylist()
+    columns = ["uri", "status"] + (["predicted_label"] if job == "score" else [])
+    rows = storage.read_parquet_dir(out, columns=columns).to_pylist()
     print(json.dumps({"summary": summary, "rows": rows, "killed": killed}))
     ray.shutdown()
     cluster.shutdown()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

@@ -1,4 +1,4 @@
-"""A Ray node removed in the middle of an extract job loses no video and duplicates none."""
+"""A Ray node removed in the middle of an extract or a score job loses no video and duplicates none."""
 
 from __future__ import annotations
 
@@ -8,10 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from exercise_classifier.pipelines import schema
 
+pytestmark = pytest.mark.slow
 
-def test_node_removed_mid_job_loses_and_duplicates_nothing(tmp_path, synth_library, cli_env):
+
+@pytest.mark.parametrize("job", ["extract", "score"])
+def test_node_removed_mid_job_loses_and_duplicates_nothing(job, tmp_path, synth_library, cli_env):
     lib = tmp_path / "lib"
     videos = sorted(synth_library.rglob("*.mp4"))
     for i in range(8):  # enough single-video shards that the node dies with work in flight
@@ -20,7 +25,7 @@ def test_node_removed_mid_job_loses_and_duplicates_nothing(tmp_path, synth_libra
         shutil.copy(src, lib / src.parent.name / f"copy{i}.mp4")
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("fault_driver.py")), str(lib), str(out)],
+        [sys.executable, str(Path(__file__).with_name("fault_driver.py")), job, str(lib), str(out)],
         capture_output=True, text=True, env={**cli_env, "RAY_AUTH_MODE": "disabled"}, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -31,3 +36,5 @@ def test_node_removed_mid_job_loses_and_duplicates_nothing(tmp_path, synth_libra
     uris = [r["uri"] for r in result["rows"]]
     assert sorted(uris) == sorted(str(p) for p in lib.rglob("*.mp4")), "every video exactly once"
     assert {r["status"] for r in result["rows"]} == {schema.STATUS_OK}
+    if job == "score":  # and each got its label, as in an undisturbed run
+        assert all(r["predicted_label"] for r in result["rows"]), result["rows"]
