@@ -1,31 +1,55 @@
-"""``exercise-classifier bench``: extraction throughput against the pose-only limit.
+"""``exercise-classifier bench``: throughput and memory of extraction and scoring against measured limits.
 
-The limit is what pose alone could do on this machine: ``cpus / pose_ms_per_frame``, where the pose cost is measured
-here, in one process, on frames decoded beforehand (so it excludes decoding and Ray). The pipeline is then run for
-real over the same clips (decode + pose + features + Parquet, through Ray Data) and its frames/s compared with the
-limit. Machine-wide busy CPU (``/proc/stat``) is recorded beside it, because a shared machine skews every number.
+A benchmark, not a test: it reports, in one run on one fixed library, what a performance engineer needs to trust a
+throughput figure (issue 14):
+
+* **limits** measured here, in the same run: N pose-only processes side by side on frames decoded beforehand (pose
+  is ~1 core per process, so the limit is N of them together, not one times N), and N decode+pose processes;
+  decode cost per sampled frame beside them;
+* a **naive baseline**: one process doing what the paper's code does (read every frame, pose on the sampled ones,
+  features, one ``predict`` per window);
+* the **pipeline**: ``extract`` with 1 CPU and with N CPUs (Ray start-up apart from steady state, time to the first
+  finished shard), ``score`` from the features it wrote (windows/s) and on raw video;
+* **memory**: peak RSS, PSS and USS of every pose worker (``/proc``; RSS counts shared pages such as the object
+  store's, USS does not) and of the driver.
+
+The library: ``--input`` if given, else the real-dev clips beside the checkout (one per class, up to
+``--max-clips``), else a synthetic one made here. Machine-wide busy CPU is recorded, because a shared machine skews
+every number.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import multiprocessing as mp
 import os
 import tempfile
+import threading
 import time
+from pathlib import Path
 
 from .. import storage
 from ..errors import require
-from .runtime import add_ray_arguments, positive_int
+from .runtime import positive_int
+
+log = logging.getLogger(__name__)
+REAL_DEV = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real-dev"
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--input", required=True, help="folder or s3:// prefix of clips (frozen list, sorted)")
+    p.add_argument("--input", default=None,
+                   help="folder or s3:// prefix of clips (default: ../shared/data/real-dev, else a synthetic library)")
     p.add_argument("--max-clips", type=positive_int, default=22, help="use at most this many clips (default 22)")
-    p.add_argument("--pose-frames", type=positive_int, default=300, help="frames for the pose-only measurement")
+    p.add_argument("--cpus", type=positive_int, default=None, help="N for the N-CPU runs (default: all CPUs)")
+    p.add_argument("--limit-frames", type=positive_int, default=600,
+                   help="sampled frames per process for the limit measurements (default 600)")
+    p.add_argument("--naive-clips", type=positive_int, default=4, help="clips for the naive baseline (default 4)")
     p.add_argument("--output", default=None, help="write the JSON result here (local path or s3:// URI)")
-    add_ray_arguments(p)
+    # no --address: the 1-CPU and N-CPU runs each start a private local Ray of that size, which is the point
 
 
+# ---------------------------------------------------------------------------------------------- measurement tools
 def _cpu_times() -> tuple[float, float]:
     with open("/proc/stat") as f:
         vals = [float(x) for x in f.readline().split()[1:]]
@@ -33,91 +57,336 @@ def _cpu_times() -> tuple[float, float]:
     return sum(vals) - idle, sum(vals)
 
 
-def pose_only_ms_per_frame(uris: list[str], n_frames: int, contract=None) -> float:
-    """Median ms/frame of MediaPipe Pose (video mode, the contract's settings) on pre-decoded frames."""
+def _proc_memory_mb(pid: int) -> dict[str, float]:
+    """RSS, PSS and USS (private pages) of a process in MB, from /proc/<pid>/smaps_rollup."""
+    out = {"rss": 0.0, "pss": 0.0, "uss": 0.0}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                kb = float(rest.split()[0]) if rest.split() and rest.split()[0].isdigit() else 0.0
+                if key == "Rss":
+                    out["rss"] = kb / 1024
+                elif key == "Pss":
+                    out["pss"] = kb / 1024
+                elif key in ("Private_Clean", "Private_Dirty"):
+                    out["uss"] += kb / 1024
+    except OSError:
+        pass
+    return out
+
+
+class MemoryWatch:
+    """Samples the memory of the processes whose command line names ``marker`` (and of this driver) every 0.25 s."""
+
+    def __init__(self, marker: str):
+        self.marker = marker.encode()
+        self.peak: dict[int, dict[str, float]] = {}
+        self.driver_peak = {"rss": 0.0, "pss": 0.0, "uss": 0.0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if self.marker not in f.read():
+                            continue
+                except OSError:
+                    continue
+                m = _proc_memory_mb(pid)
+                peak = self.peak.setdefault(pid, dict(m))
+                for k, v in m.items():
+                    peak[k] = max(peak[k], v)
+            for k, v in _proc_memory_mb(os.getpid()).items():
+                self.driver_peak[k] = max(self.driver_peak[k], v)
+
+    def __enter__(self) -> "MemoryWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> dict:
+        workers = list(self.peak.values())
+        top = {k: round(max((w[k] for w in workers), default=0.0), 1) for k in ("rss", "pss", "uss")}
+        return {"workers_seen": len(workers), "peak_mb_per_worker": top,
+                "driver_peak_mb": {k: round(v, 1) for k, v in self.driver_peak.items()}}
+
+
+# ------------------------------------------------------------------------------------------------- the limits
+def _decode(path: str, contract) -> list:
+    from .video_stage import sampled_frames
+
+    with sampled_frames(path, contract) as (_, _, stream):
+        return [f for _, f in stream]
+
+
+def _limit_worker(args) -> tuple[int, float, float]:
+    """One of the N side-by-side processes: pose on pre-decoded frames (``frames_file``) or decode+pose (``paths``).
+    Returns (frames, wall seconds, CPU seconds) after a barrier, so all N run at the same time."""
+    mode, payload, contract_json, barrier = args
     import numpy as np
 
     from ..contract import Preprocessing
     from .pose import PoseTracker
-    from .video_stage import sampled_frames
 
-    contract = contract or Preprocessing()
-    clips = []
-    total = 0
-    for uri in uris:
-        with storage.local_file(uri) as path, sampled_frames(path, contract) as (_, _, stream):
-            frames = [f for _, f in stream]
-        clips.append(frames[: max(1, n_frames - total)])
-        total += len(clips[-1])
-        if total >= n_frames:
-            break
-    times = []
-    for frames in clips:
-        with PoseTracker(contract.pose) as tracker:
-            tracker.process(frames[0])  # graph warm-up, not counted
-            for f in frames[1:]:
-                t = time.perf_counter()
-                tracker.process(f)
-                times.append(time.perf_counter() - t)
-    return float(np.median(times) * 1000.0)
+    contract = Preprocessing.from_json(contract_json)
+    with PoseTracker(contract.pose) as warm:          # graph load and first inference are start-up, not throughput
+        warm.process(np.zeros((256, 256, 3), np.uint8))
+    barrier.wait()
+    t0, c0 = time.perf_counter(), time.process_time()
+    n = 0
+    if mode == "pose":
+        for clip in (np.load(p) for p in payload):
+            with PoseTracker(contract.pose) as tracker:
+                for f in clip:
+                    tracker.process(f)
+                    n += 1
+    else:
+        for path in payload:
+            with PoseTracker(contract.pose) as tracker:
+                for f in _decode(path, contract):
+                    tracker.process(f)
+                    n += 1
+    return n, time.perf_counter() - t0, time.process_time() - c0
 
 
-def run_bench(input_uri: str, *, max_clips: int = 22, pose_frames: int = 300, address: str | None = None,
-              num_cpus: int | None = None, output_uri: str | None = None) -> dict:
+def measure_limits(paths: list[str], n_procs: int, frames_per_proc: int, contract, tmp: str) -> dict:
+    """Pose-only and decode+pose limits of ``n_procs`` processes side by side, and decode cost per sampled frame."""
+    import numpy as np
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    decoded, frames = [], 0
+    for p in paths:
+        clip = _decode(p, contract)
+        decoded.append(clip)
+        frames += len(clip)
+    decode_cpu_ms = (time.process_time() - c0) / max(frames, 1) * 1000
+    decode_wall_ms = (time.perf_counter() - t0) / max(frames, 1) * 1000
+    # each process gets its own frames_per_proc frames (whole clips, cut at the end), saved as .npy
+    shares: list[list[str]] = [[] for _ in range(n_procs)]
+    flat = [(i, f) for i, clip in enumerate(decoded) for f in clip]
+    for k in range(n_procs):
+        chunk = [flat[(k * frames_per_proc + j) % len(flat)][1] for j in range(frames_per_proc)]
+        path = os.path.join(tmp, f"frames-{k}.npy")
+        np.save(path, np.stack(chunk))
+        shares[k].append(path)
+    # decode+pose: each process decodes whole clips, round robin
+    clip_shares = [paths[k::n_procs] or paths[:1] for k in range(n_procs)]
+    ctx = mp.get_context("spawn")
+    out = {"decode_cpu_ms_per_sampled_frame": round(decode_cpu_ms, 2),
+           "decode_wall_ms_per_sampled_frame": round(decode_wall_ms, 2), "processes": n_procs}
+    for mode, payloads in (("pose", shares), ("decode+pose", clip_shares)):
+        with ctx.Manager() as manager:
+            barrier = manager.Barrier(n_procs)
+            with ctx.Pool(n_procs) as pool:
+                res = pool.map(_limit_worker, [(mode, pl, contract.to_json(), barrier) for pl in payloads])
+        n = sum(r[0] for r in res)
+        wall = max(r[1] for r in res)
+        cpu = sum(r[2] for r in res)
+        key = "pose_only" if mode == "pose" else "decode_pose"
+        out[f"{key}_frames"] = n
+        out[f"{key}_limit_frames_per_s"] = round(n / wall, 1)
+        out[f"{key}_ms_per_frame_per_process"] = round(wall / (n / n_procs) * 1000, 2)
+        out[f"{key}_cpu_per_wall"] = round(cpu / wall / n_procs, 2)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ the baseline
+def naive_baseline(paths: list[str], contract, model_uri: str) -> dict:
+    """The paper's shape: read every frame, pose on the sampled ones, features, one ``predict`` per window."""
+    import cv2
+    import numpy as np
+
+    from ..model.artifacts import load_model_dir
+    from ..model.windows import make_windows
+    from .decode import sample_mask_step
+    from .pose import PoseTracker
+    from .rows import VideoMeta, landmarks_row
+
+    model = load_model_dir(model_uri)
+    t0 = time.perf_counter()
+    frames = windows = 0
+    try:
+        for path in paths:
+            cap = cv2.VideoCapture(path)
+            fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+            lms, worlds, idx, k = [], [], [], 0
+            with PoseTracker(contract.pose) as tracker:
+                while True:
+                    ok, bgr = cap.read()
+                    if not ok:
+                        break
+                    if sample_mask_step(k, fps, contract.sample_fps):
+                        image, world = tracker.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                        lms.append(image)
+                        worlds.append(world)
+                        idx.append(k)
+                    k += 1
+            cap.release()
+            frames += len(lms)
+            if not lms:
+                continue
+            h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 1)
+            row = landmarks_row(VideoMeta(uri=path, video_id=path, width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 1),
+                                          height=h), np.stack(lms), np.stack(worlds), np.array(idx), contract)
+            if row["features"]:
+                feats = np.asarray(row["features"], np.float32)
+                for w in make_windows(feats, np.asarray(row["feature_segment"]), contract.windows):
+                    model.predict_windows(w[None])
+                    windows += 1
+    finally:
+        model.close()
+    wall = time.perf_counter() - t0
+    return {"clips": len(paths), "sampled_frames": frames, "windows": windows, "wall_s": round(wall, 2),
+            "frames_per_s": round(frames / wall, 1)}
+
+
+# ------------------------------------------------------------------------------------------------ the pipeline
+def _pipeline_run(clip_dir: str, out: str, cpus: int) -> dict:
+    """``extract`` on a private Ray of ``cpus`` CPUs; start-up apart from steady state."""
+    import ray
+
     from .extract import run_extract
-    from .inputs import LABELS_NONE, discover
-    from .runtime import cluster_cpus, ray_session
+    from .inputs import LABELS_NONE
+    from .runtime import ray_session
+
+    t_init = time.perf_counter()
+    first_shard: list[float] = []
+
+    def watch_first_shard(stop: threading.Event) -> None:
+        while not stop.wait(0.2):
+            if os.path.isdir(out) and any(n.endswith(".parquet") for n in os.listdir(out)):
+                first_shard.append(time.perf_counter())
+                return
+
+    with MemoryWatch("PoseActor") as mem, ray_session(None, cpus):
+        init_s = time.perf_counter() - t_init
+        stop = threading.Event()
+        threading.Thread(target=watch_first_shard, args=(stop,), daemon=True).start()
+        busy0, all0 = _cpu_times()
+        t0 = time.perf_counter()
+        summary = run_extract(clip_dir, out, labels=LABELS_NONE, progress=False, videos_per_shard=1)
+        wall = time.perf_counter() - t0
+        busy1, all1 = _cpu_times()
+        stop.set()
+    ray.shutdown()
+    frames = summary["sampled_frames"]
+    video_s = sum(d or 0.0 for d in storage.read_parquet_dir(out, columns=["duration_s"])["duration_s"].to_pylist())
+    return {"cpus": cpus, "sampled_frames": frames, "wall_s": round(wall, 2), "ray_init_s": round(init_s, 2),
+            "first_shard_s": round(first_shard[0] - t0, 2) if first_shard else None,
+            "frames_per_s": round(frames / wall, 1),
+            "frames_per_s_incl_start_up": round(frames / (wall + init_s), 1),
+            "video_s_per_wall_s": round(video_s / wall, 2),
+            "video_s_per_core_s": round(video_s / wall / cpus, 2),
+            "machine_busy_cores": round((busy1 - busy0) / max(all1 - all0, 1e-9) * (os.cpu_count() or 1), 2),
+            "memory": mem.summary(), "status_counts": summary["status_counts_this_run"]}
+
+
+def _score_run(cpus: int, out: str, *, input_uri: str | None = None, features_uri: str | None = None) -> dict:
+    import ray
+
+    from .runtime import ray_session
+    from .score import run_score
+
+    with ray_session(None, cpus):
+        t0 = time.perf_counter()
+        summary = run_score(out, input_uri=input_uri, features_uri=features_uri, labels="none", progress=False)
+        wall = time.perf_counter() - t0
+    ray.shutdown()
+    windows = sum(int(n or 0) for n in storage.read_parquet_dir(out, columns=["num_windows"])["num_windows"]
+                  .to_pylist())
+    return {"videos": summary["videos_scored"], "windows": windows, "wall_s": round(wall, 2),
+            "windows_per_s": round(windows / wall, 1)}
+
+
+def _library(input_uri: str | None, max_clips: int, tmp: str) -> tuple[str, list[str]]:
+    """(description, local clip paths): the given input, else real-dev (one clip per class first), else synthetic."""
+    from .inputs import LABELS_FOLDER, LABELS_NONE, discover
+
+    if input_uri is None and (REAL_DEV / "manifest.csv").exists():
+        tasks = discover(str(REAL_DEV), LABELS_FOLDER)
+        by_class: dict[str, list] = {}
+        for t in tasks:
+            by_class.setdefault(t.label, []).append(t)
+        ordered = [v[i] for i in range(max(len(v) for v in by_class.values())) for v in by_class.values() if i < len(v)]
+        return f"real-dev ({REAL_DEV})", [t.uri for t in ordered[:max_clips]]
+    if input_uri is None:
+        from ..synth.generate import generate_library
+
+        lib = os.path.join(tmp, "synthetic")
+        generate_library(lib, None, per_class=1, seed=5, resolution=(640, 360), duration_s=6.0)
+        input_uri = lib
+        what = "synthetic (22 rendered clips, 640x360, 6 s)"
+    else:
+        what = input_uri
+    paths = []
+    for t in discover(input_uri, LABELS_NONE)[:max_clips]:
+        if storage.is_s3(t.uri):
+            dst = os.path.join(tmp, "s3-clips", os.path.basename(t.uri))
+            storage.write_bytes_atomic(dst, storage.read_bytes(t.uri))
+            paths.append(dst)
+        else:
+            paths.append(t.uri)
+    return what, paths
+
+
+def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | None = None,
+              limit_frames: int = 600, naive_clips: int = 4, output_uri: str | None = None) -> dict:
+    from ..contract import Preprocessing
+    from .score import default_model_uri
 
     require(max_clips >= 1, f"--max-clips must be >= 1, got {max_clips}")
-    require(pose_frames >= 1, f"--pose-frames must be >= 1, got {pose_frames}")
-    tasks = discover(input_uri, LABELS_NONE)[:max_clips]
+    n = cpus or os.cpu_count() or 1
     if output_uri:
         storage.check_writable(storage.parent(output_uri))
-    uris = [t.uri for t in tasks]
-    pose_ms = pose_only_ms_per_frame(uris, pose_frames)
+    contract = Preprocessing()
+    result: dict = {"machine": {"cpus": os.cpu_count(), "n": n}}
     with tempfile.TemporaryDirectory() as tmp:
+        what, paths = _library(input_uri, max_clips, tmp)
+        require(paths, f"no clips in {input_uri}")
         clip_dir = os.path.join(tmp, "clips")
         os.makedirs(clip_dir)
-        for i, uri in enumerate(uris):  # freeze the clip list: exactly these clips are extracted
-            dst = os.path.join(clip_dir, f"{i:04d}{os.path.splitext(uri)[1]}")
-            if storage.is_s3(uri):
-                storage.write_bytes_atomic(dst, storage.read_bytes(uri))
-            else:
-                os.symlink(os.path.abspath(uri), dst)
-        t_init = time.time()
-        with ray_session(address, num_cpus) as ray:
-            cpus = cluster_cpus(ray)
-            init_s = time.time() - t_init
-            busy0, all0 = _cpu_times()
-            self0 = os.times()
-            summary = run_extract(clip_dir, os.path.join(tmp, "out"), labels=LABELS_NONE, progress=False,
-                                  videos_per_shard=1)
-            busy1, all1 = _cpu_times()
-            self1 = os.times()
-    frames = summary["sampled_frames"]
-    wall = summary["wall_s"]
-    limit = cpus / (pose_ms / 1000.0)
-    fps = frames / wall
-    return {
-        "clips": len(uris),
-        "cpus": cpus,
-        "pose_only_ms_per_frame": round(pose_ms, 2),
-        "pose_only_limit_frames_per_s": round(limit, 1),
-        "pipeline_frames": frames,
-        "pipeline_wall_s": wall,
-        "ray_init_s": round(init_s, 2),
-        "pipeline_frames_per_s": round(fps, 1),
-        "pipeline_frames_per_s_incl_init": round(frames / (wall + init_s), 1),
-        "ratio_to_limit": round(fps / limit, 3),
-        "machine_busy_cores_during_run": round((busy1 - busy0) / max(all1 - all0, 1e-9) * (os.cpu_count() or 1), 2),
-        "driver_cpu_s": round((self1.user + self1.system) - (self0.user + self0.system), 2),
-        "status_counts": summary["status_counts_this_run"],
-    }
+        for i, p in enumerate(paths):  # freeze the list: exactly these clips, flat
+            os.symlink(os.path.abspath(p), os.path.join(clip_dir, f"{i:04d}{os.path.splitext(p)[1]}"))
+        result["library"] = {"source": what, "clips": len(paths)}
+        log.info("bench: limits (%d processes)", n)
+        result["limits"] = measure_limits(paths, n, limit_frames, contract, tmp)
+        log.info("bench: naive baseline")
+        result["naive_baseline"] = naive_baseline(paths[:naive_clips], contract, default_model_uri())
+        runs = {}
+        for c in sorted({1, n}):
+            log.info("bench: extract with %d CPU(s)", c)
+            runs[c] = _pipeline_run(clip_dir, os.path.join(tmp, f"features-{c}"), c)
+        result["extract"] = {f"{c}_cpu": r for c, r in runs.items()}
+        log.info("bench: score")
+        result["score_from_features"] = _score_run(n, os.path.join(tmp, "pred-f"),
+                                                   features_uri=os.path.join(tmp, f"features-{n}"))
+        result["score_raw_video"] = _score_run(n, os.path.join(tmp, "pred-v"), input_uri=clip_dir)
+    lim = result["limits"]
+    full = runs[n]
+    naive_fps = result["naive_baseline"]["frames_per_s"]
+    result.update({
+        "frames_per_s": full["frames_per_s"],
+        "ratio_to_limit": round(full["frames_per_s"] / lim["pose_only_limit_frames_per_s"], 3),
+        "ratio_to_decode_pose_limit": round(full["frames_per_s"] / lim["decode_pose_limit_frames_per_s"], 3),
+        "speedup_1_to_n": round(full["frames_per_s"] / runs[1]["frames_per_s"], 2),
+        "ratio_to_baseline": round(full["frames_per_s"] / naive_fps, 2) if naive_fps else None,
+        "peak_rss_mb_per_worker": full["memory"]["peak_mb_per_worker"]["rss"],
+        "peak_uss_mb_per_worker": full["memory"]["peak_mb_per_worker"]["uss"],
+        "score_windows_per_s": result["score_from_features"]["windows_per_s"],
+        "score_raw_frames_per_s": round(full["sampled_frames"] / result["score_raw_video"]["wall_s"], 1),
+    })
+    return result
 
 
 def run(args) -> int:
-    result = run_bench(args.input, max_clips=args.max_clips, pose_frames=args.pose_frames, address=args.address,
-                       num_cpus=args.num_cpus, output_uri=args.output)
+    result = run_bench(args.input, max_clips=args.max_clips, cpus=args.cpus, limit_frames=args.limit_frames,
+                       naive_clips=args.naive_clips, output_uri=args.output)
     text = json.dumps(result, indent=2)
     print(text)
     if args.output:

@@ -255,17 +255,21 @@ def run_score(
                 PoseActor, fn_constructor_kwargs=dict(contract_json=contract.to_json(), output_uri=None,
                                                       columns=MODEL_INPUT_COLUMNS),
                 batch_size=1, batch_format="numpy", num_cpus=1,
-                compute=pose_pool(ray, len(plan.shards), reserve_cpus=1, max_actors=max_actors),
+                compute=pose_pool(ray, len(plan.shards), max_actors=max_actors),
             )
         pending: dict[str, list[dict]] = defaultdict(list)
         if plan.shards:
-            cpus = ray.cluster_resources().get("CPU", 1)
+            # Behind pose, the model costs well under 1 % of a video's CPU time: it reserves no core, so every core
+            # runs pose, and a cluster that has shrunk to one CPU (a node lost, no replacement) cannot deadlock with
+            # the model holding the core a restarted pose actor waits for. Scoring from features has no pose stage:
+            # there the model actors get the cores.
+            model_cpus = 1 if features_uri is not None and ray.cluster_resources().get("CPU", 1) > 1 else 0
             ds = ds.map_batches(
                 ModelActor, fn_constructor_kwargs=dict(model_uri=model_dir, uncertain_below=uncertain_below),
                 # one batch per block (a shard's videos, or a feature file's rows): a shard's predictions are
                 # written as soon as its videos are through pose, and predict() still sees many windows at once
                 batch_size=None, batch_format="pyarrow",
-                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=2), num_cpus=1 if cpus > 1 else 0,
+                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=2), num_cpus=model_cpus,
             )
             bar = tqdm(total=plan.todo, unit="video", desc="score", disable=not progress)
             for rec in ds.iter_rows():

@@ -41,15 +41,28 @@ def main(job: str, lib: str, out: str) -> None:
                    if a["State"] == "ALIVE" and a["Address"]["NodeID"] == node_id
                    and any(c in a.get("ActorClassName", "") for c in ACTOR_CLASSES[job]))
 
-    def kill_when_work_is_under_way():
-        deadline = time.time() + 240
-        while time.time() < deadline:  # the doomed node must be holding a pose actor, busy with a shard
-            done = len(storage.list_files(out, (".parquet",))) if storage.exists(out) else 0
-            if done >= 1 and pose_actors_on(worker.node_id) >= 1:
-                break
-            time.sleep(0.2)
-        alive = [n for n in ray.nodes() if n["Alive"]]
-        killed["nodes_before"] = len(alive)
+    def run_job():
+        try:
+            if job == "extract":
+                result["summary"] = run_extract(lib, out, videos_per_shard=1, progress=False)
+            else:
+                result["summary"] = run_score(out, input_uri=lib, videos_per_shard=1, progress=False)
+        except BaseException as exc:  # reported, never swallowed
+            result["error"] = repr(exc)
+
+    # The job runs in a thread; the main thread removes and replaces the node (Ray's node start-up installs signal
+    # handlers, which only the main thread may do).
+    result: dict = {}
+    t = threading.Thread(target=run_job, daemon=True)
+    t.start()
+    deadline = time.time() + 240
+    while time.time() < deadline and t.is_alive():  # the doomed node must hold an actor of the job, busy with a shard
+        done = len(storage.list_files(out, (".parquet",))) if storage.exists(out) else 0
+        if done >= 1 and pose_actors_on(worker.node_id) >= 1:
+            break
+        time.sleep(0.2)
+    if t.is_alive():
+        killed["nodes_before"] = len([n for n in ray.nodes() if n["Alive"]])
         killed["pose_actors_on_killed_node"] = pose_actors_on(worker.node_id)
         killed["shards_before"] = len(storage.list_files(out, (".parquet",)))
         cluster.remove_node(worker, allow_graceful=False)   # SIGKILL the node's raylet and its workers
@@ -57,17 +70,13 @@ def main(job: str, lib: str, out: str) -> None:
         time.sleep(2.0)
         cluster.add_node(num_cpus=1)                        # the autoscaler/KubeRay would bring a replacement
         killed["replacement_added"] = True
-
-    t = threading.Thread(target=kill_when_work_is_under_way, daemon=True)
-    t.start()
-    if job == "extract":
-        summary = run_extract(lib, out, videos_per_shard=1, progress=False)
-    else:
-        summary = run_score(out, input_uri=lib, videos_per_shard=1, progress=False)
-    t.join(timeout=10)
+    t.join(timeout=400)
+    if t.is_alive():
+        result["error"] = "the job did not finish within 400 s after the node was removed"
+    summary = result.get("summary")
     columns = ["uri", "status"] + (["predicted_label"] if job == "score" else [])
     rows = storage.read_parquet_dir(out, columns=columns).to_pylist()
-    print(json.dumps({"summary": summary, "rows": rows, "killed": killed}))
+    print(json.dumps({"summary": summary, "rows": rows, "killed": killed, "error": result.get("error")}))
     ray.shutdown()
     cluster.shutdown()
 

@@ -30,7 +30,8 @@ def test_node_removed_mid_job_loses_and_duplicates_nothing(job, tmp_path, synth_
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["killed"].get("nodes_before") == 2, result["killed"]
+    assert result["error"] is None, result["error"]
+    assert result["killed"].get("nodes_before") == 2 and result["killed"].get("replacement_added"), result["killed"]
     assert result["killed"]["shards_before"] < 8, "the node must be removed while work is still pending"
     assert result["killed"]["pose_actors_on_killed_node"] >= 1, "the removed node must have held work"
     uris = [r["uri"] for r in result["rows"]]

@@ -196,3 +196,24 @@ def test_bad_config(tmp_path, capsys):
     err = _cli_error(capsys, ["train", "--features", str(tmp_path), "--output", str(tmp_path / "m"),
                               "--config", str(cfg)])
     assert "unknown config key" in err
+
+
+def _tensorflow_gpus() -> list:
+    from exercise_classifier.model.network import keras_module  # noqa: F401  (sets tf-keras up first)
+    import tensorflow as tf
+
+    return tf.config.list_physical_devices("GPU")
+
+
+def test_training_with_use_gpu(ray_local, tmp_path):
+    """`train --use-gpu` where TensorFlow sees a GPU (the gpu image); skipped on CPU-only machines like CI's."""
+    if not _tensorflow_gpus() or not ray_local.cluster_resources().get("GPU"):
+        pytest.skip("no GPU visible to TensorFlow and Ray here (the cpu image / CI): --use-gpu not exercised")
+    from exercise_classifier.model.config import Config
+    from exercise_classifier.pipelines.train import run_train
+
+    features = synthdata.write_shards(synthdata.synthetic_rows(), tmp_path / "features")
+    summary = run_train(features, str(tmp_path / "models"), cfg=Config().replace("train", epochs=2), num_workers=1,
+                        use_gpu=True)
+    metrics = json.loads((Path(summary["run"]) / "metrics.json").read_text())
+    assert metrics["training"]["use_gpu"] is True and summary["epochs_run"] == 2
