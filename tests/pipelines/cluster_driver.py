@@ -1,8 +1,8 @@
-"""Run by test_multinode in its own process: extract, train and score on a 3-node local Ray cluster (three raylets,
-1 CPU each, so every stage spreads over nodes) against the S3 endpoint in the environment; then extract and score
-the same inputs on a single node for comparison.
+"""Run by test_multinode in its own process: the whole chain -- extract, train (on what extract wrote), evaluate,
+score -- on a 3-node local Ray cluster (three raylets, 1 CPU each, so every stage spreads over nodes) against the S3
+endpoint in the environment; then extract and score the same inputs on a single node for comparison.
 
-    python cluster_driver.py S3_PREFIX TRAIN_FEATURES_URI
+    python cluster_driver.py S3_PREFIX
 
 Prints one JSON line with what each run wrote.
 """
@@ -28,11 +28,12 @@ def _nodes_used() -> int:
     return len({a["Address"]["NodeID"] for a in actors().values() if a.get("ActorClassName")})
 
 
-def main(prefix: str, train_features: str) -> None:
+def main(prefix: str) -> None:
     import ray
     from ray.cluster_utils import Cluster
 
     from exercise_classifier.model.config import Config
+    from exercise_classifier.pipelines.evaluate import run_evaluate
     from exercise_classifier.pipelines.extract import run_extract
     from exercise_classifier.pipelines.score import run_score
     from exercise_classifier.pipelines.train import run_train
@@ -45,10 +46,11 @@ def main(prefix: str, train_features: str) -> None:
         cluster.add_node(num_cpus=1)
     ray.init(address=cluster.address, runtime_env=env)
     out: dict = {"nodes": len([n for n in ray.nodes() if n["Alive"]])}
-    run_extract(videos, f"{prefix}/multi/features", videos_per_shard=1, progress=False)
-    cfg = Config().replace("train", epochs=2)
-    trained = run_train(train_features, f"{prefix}/multi/models", cfg=cfg, num_workers=2)
+    out["extract"] = run_extract(videos, f"{prefix}/multi/features", videos_per_shard=1, progress=False)
+    cfg = Config().replace("train", epochs=3, early_stopping_patience=50)
+    trained = run_train(f"{prefix}/multi/features", f"{prefix}/multi/models", cfg=cfg, num_workers=2, synthetic=3)
     out["train_run"] = trained["run"]
+    out["evaluate"] = run_evaluate(f"{prefix}/multi/models", f"{prefix}/multi/features", split="test")
     run_score(f"{prefix}/multi/pred", input_uri=videos, model_uri=f"{prefix}/multi/models", videos_per_shard=1,
               progress=False)
     out["actor_nodes"] = _nodes_used()
@@ -69,4 +71,4 @@ def main(prefix: str, train_features: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1])

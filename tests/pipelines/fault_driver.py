@@ -57,10 +57,10 @@ def main(job: str, lib: str, out: str) -> None:
     t.start()
     deadline = time.time() + 240
     while time.time() < deadline and t.is_alive():  # the doomed node must hold an actor of the job, busy with a shard
-        done = len(storage.list_files(out, (".parquet",))) if storage.exists(out) else 0
-        if done >= 1 and pose_actors_on(worker.node_id) >= 1:
+        if pose_actors_on(worker.node_id) >= 1:
+            time.sleep(1.0)                         # an actor starts on its first shard at once: kill it mid-shard
             break
-        time.sleep(0.2)
+        time.sleep(0.1)
     if t.is_alive():
         killed["nodes_before"] = len([n for n in ray.nodes() if n["Alive"]])
         killed["pose_actors_on_killed_node"] = pose_actors_on(worker.node_id)

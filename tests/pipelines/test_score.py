@@ -174,39 +174,3 @@ def test_score_uses_the_models_preprocessing(model_run, tmp_path, synth_library)
     assert Preprocessing().sample_fps == 15.0
 
 
-def test_whole_chain_over_s3(ray_local, s3_server, tmp_path):
-    """Rendered synthetic library -> extract -> train (Ray Train, 2 workers) -> evaluate -> score, all on S3."""
-    import boto3
-
-    from exercise_classifier.model.config import Config
-    from exercise_classifier.pipelines.evaluate import run_evaluate
-    from exercise_classifier.pipelines.extract import run_extract
-    from exercise_classifier.pipelines.train import run_train
-    from exercise_classifier.synth.generate import generate_library
-
-    classes = ["squat", "push-up", "lateral raise"]
-    lib = tmp_path / "lib"
-    generate_library(lib, classes, per_class=3, seed=5, resolution=(480, 270), duration_s=3.0)
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="chain")
-    for p in lib.rglob("*.mp4"):
-        s3.upload_file(str(p), "chain", f"videos/{p.parent.name}/{p.name}")
-    ex = run_extract("s3://chain/videos", "s3://chain/features", progress=False)
-    assert ex["status_counts_this_run"] == {schema.STATUS_OK: 9}
-    cfg = Config().replace("train", epochs=4, early_stopping_patience=50)
-    tr = run_train("s3://chain/features", "s3://chain/models", cfg=cfg, num_workers=2, synthetic=3)
-    assert tr["run"].startswith("s3://chain/models/runs/")
-    assert storage.read_json("s3://chain/models/latest")["run"] in tr["run"]
-    ev = run_evaluate("s3://chain/models", "s3://chain/features", split="test")
-    assert storage.exists(storage.join(ev["output"], "report.html"))
-    unl = tmp_path / "unlabelled"
-    unl.mkdir()
-    for i, p in enumerate(sorted(lib.rglob("*.mp4"))):
-        shutil.copy(p, unl / f"clip{i}.mp4")
-    sc = run_score("s3://chain/preds", input_uri=str(unl), model_uri="s3://chain/models", labels="none",
-                   progress=False)
-    rows = storage.read_parquet_dir("s3://chain/preds").to_pylist()
-    assert len(rows) == 9 and all(r["label"] is None for r in rows)
-    assert all(r["predicted_label"] in CLASSES for r in rows)
-    assert sc["status_counts_this_run"] == {schema.STATUS_OK: 9}
-    assert not s3.list_multipart_uploads(Bucket="chain").get("Uploads"), "every upload completed or was aborted"
