@@ -165,19 +165,29 @@ def measure_limits(paths: list[str], n_procs: int, frames_per_proc: int, contrac
         clip = _decode(p, contract)
         decoded.append(clip)
         frames += len(clip)
+    require(frames > 0, "none of the benchmark's clips has a decodable frame")
     decode_cpu_ms = (time.process_time() - c0) / max(frames, 1) * 1000
     decode_wall_ms = (time.perf_counter() - t0) / max(frames, 1) * 1000
-    # each process gets its own frames_per_proc frames (whole clips, cut at the end), saved as .npy
+    # each process gets its own frames_per_proc frames: consecutive frames of the clips, in turn, one .npy per clip
+    # part (clips differ in size), so pose tracks real motion as it does in the pipeline
     shares: list[list[str]] = [[] for _ in range(n_procs)]
-    flat = [(i, f) for i, clip in enumerate(decoded) for f in clip]
+    cursor = 0
     for k in range(n_procs):
-        chunk = [flat[(k * frames_per_proc + j) % len(flat)][1] for j in range(frames_per_proc)]
-        path = os.path.join(tmp, f"frames-{k}.npy")
-        np.save(path, np.stack(chunk))
-        shares[k].append(path)
+        need = frames_per_proc
+        while need > 0:
+            clip = decoded[cursor % len(decoded)]
+            part = clip[:need]
+            cursor += 1
+            if not part:
+                continue
+            path = os.path.join(tmp, f"frames-{k}-{len(shares[k])}.npy")
+            np.save(path, np.stack(part))
+            shares[k].append(path)
+            need -= len(part)
     # decode+pose: each process decodes whole clips, round robin
     clip_shares = [paths[k::n_procs] or paths[:1] for k in range(n_procs)]
     ctx = mp.get_context("spawn")
+    os.environ.setdefault("GLOG_minloglevel", "2")   # MediaPipe's per-graph chatter, as in the pipeline's workers
     out = {"decode_cpu_ms_per_sampled_frame": round(decode_cpu_ms, 2),
            "decode_wall_ms_per_sampled_frame": round(decode_wall_ms, 2), "processes": n_procs}
     for mode, payloads in (("pose", shares), ("decode+pose", clip_shares)):
