@@ -19,22 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compute import _joint_angle as _angle
+from .compute import _unit
 from .landmarks import LANDMARK_INDEX as I
 
 # Bump when any descriptor's meaning changes: a statistics member records the version it was trained on.
 KINEMATICS_VERSION = "1.0"
 
 _EPS = 1e-6
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), _EPS)
-
-
-def _angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Joint angle at ``b`` in radians, [0, pi]."""
-    u, v = _unit(a - b), _unit(c - b)
-    return np.arccos(np.clip((u * v).sum(-1), -1.0, 1.0))
 
 
 def _pair(pos: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
