@@ -23,7 +23,7 @@ from ..errors import UserError
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 import numpy as np
@@ -35,6 +35,7 @@ LATEST = "latest"
 MANIFEST = "manifest.json"
 MODEL_FILE = "model.keras"
 STATS_FILE = "forest.npz"
+NOVELTY_FILE = "novelty.npz"
 FORMAT = "exercise-classifier-model/v2"  # v2: the manifest holds the whole preprocessing contract
 
 
@@ -75,6 +76,8 @@ def save_model_dir(output_uri: str, *, model_path: str, contract: Preprocessing,
             stats_model.save(local)
             with open(local, "rb") as f:
                 storage.write_bytes_atomic(storage.join(run_uri, STATS_FILE), f.read())
+            if stats_model.novelty is not None:
+                write_novelty(run_uri, stats_model.novelty, d)
         members["stats"] = stats_member_entry(stats_model, stats_weight)
     for name, obj in (extra_json or {}).items():
         storage.write_json_atomic(storage.join(run_uri, name), obj)
@@ -112,9 +115,21 @@ def stats_member_entry(stats_model, weight: float) -> dict:
     """The manifest's ``members.stats``: its file, blend weight, settings, and the descriptor layout it reads."""
     from ..features.descriptors import DESCRIPTORS_VERSION, NUM_DESCRIPTORS
 
-    return {"file": STATS_FILE, "weight": float(weight), "mirror_tta": stats_model.mirror_tta,
-            "temperature": float(stats_model.temperature), "descriptors": DESCRIPTORS_VERSION,
-            "num_descriptors": NUM_DESCRIPTORS}
+    entry = {"file": STATS_FILE, "weight": float(weight), "mirror_tta": stats_model.mirror_tta,
+             "temperature": float(stats_model.temperature), "descriptors": DESCRIPTORS_VERSION,
+             "num_descriptors": NUM_DESCRIPTORS}
+    if stats_model.novelty is not None:
+        entry["novelty"] = {"file": NOVELTY_FILE, "threshold": stats_model.novelty.threshold,
+                            "k": stats_model.novelty.k, "reference_videos": int(len(stats_model.novelty.reference))}
+    return entry
+
+
+def write_novelty(run_uri: str, novelty, tmp_dir: str) -> None:
+    """Store the statistics member's novelty reference (``novelty.npz``) in a run."""
+    local = os.path.join(tmp_dir, NOVELTY_FILE)
+    novelty.save(local)
+    with open(local, "rb") as f:
+        storage.write_bytes_atomic(storage.join(run_uri, NOVELTY_FILE), f.read())
 
 
 def _check_stats_member(member: dict, run_uri: str) -> None:
@@ -209,13 +224,18 @@ class LoadedModel:
         bounds = np.cumsum([0] + [len(c) for c in chunks])
         window_probs = [probs[bounds[i]:bounds[i + 1]] for i in range(len(chunks))]
         stats_probs: list = [None] * len(videos)
+        novelty: list = [None] * len(videos)
         if self.stats is not None:
             have = [i for i, (f, _, _) in enumerate(videos) if len(f)]
             if have:
-                p = self.stats.predict_proba(np.stack([video_descriptors(*videos[i]) for i in have]))
+                x = np.stack([video_descriptors(*videos[i]) for i in have])
+                p = self.stats.predict_proba(x)
+                q = self.stats.novelty_probability(x)
                 for k, i in enumerate(have):
                     stats_probs[i] = p[k]
+                    novelty[i] = None if q is None else float(q[k])
         decisions = [decide(w, s, self.stats_weight) for w, s in zip(window_probs, stats_probs)]
+        decisions = [d if d is None or q is None else replace(d, novelty=q) for d, q in zip(decisions, novelty)]
         return decisions, window_probs
 
     def close(self) -> None:
@@ -246,8 +266,17 @@ def load_model_dir(uri: str) -> LoadedModel:
             fs, path = storage.filesystem(storage.join(run_uri, member["file"]))
             with fs.open_input_stream(path) as fin, open(os.path.join(local, STATS_FILE), "wb") as fout:
                 shutil.copyfileobj(fin, fout, 8 << 20)
+            novelty = None
+            if member.get("novelty"):
+                from .novelty import NoveltyModel
+
+                fs, path = storage.filesystem(storage.join(run_uri, member["novelty"]["file"]))
+                with fs.open_input_stream(path) as fin, open(os.path.join(local, NOVELTY_FILE), "wb") as fout:
+                    shutil.copyfileobj(fin, fout, 8 << 20)
+                novelty = NoveltyModel.load(os.path.join(local, NOVELTY_FILE))
             stats = StatsModel.load(os.path.join(local, STATS_FILE), len(manifest["classes"]),
-                                    bool(member.get("mirror_tta", True)), float(member.get("temperature", 1.0)))
+                                    bool(member.get("mirror_tta", True)), float(member.get("temperature", 1.0)),
+                                    novelty)
             weight = float(member["weight"])
     except BaseException:
         shutil.rmtree(local, ignore_errors=True)

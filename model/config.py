@@ -106,6 +106,9 @@ class StatsConfig:
     weight: float = 1.0               # share of the stats member in the combined probabilities (network: 1 - weight)
     temperature: float = 1.0          # calibration of the forest's probabilities (``cv`` recommends one)
     seed: int = 0
+    novelty: bool = True              # keep a reference of the training videos for "none of the 22"
+    novelty_k: int = 3                # neighbours the novelty distance averages over
+    novelty_threshold: float = 1.0    # novelty score above which a video is flagged (chosen in cross-validation)
 
     def __post_init__(self) -> None:
         _check(self.kind in ("random_forest", "extra_trees"), "stats.kind must be random_forest or extra_trees")
@@ -116,6 +119,7 @@ class StatsConfig:
         _check(self.synthetic_weight >= 0, "stats.synthetic_weight must be >= 0")
         _check(0.0 <= self.weight <= 1.0, "stats.weight must be in [0, 1]")
         _check(self.temperature > 0, "stats.temperature must be > 0")
+        _check(self.novelty_k >= 1, "stats.novelty_k must be >= 1")
 
 
 @dataclass(frozen=True)

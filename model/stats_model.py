@@ -15,6 +15,7 @@ import numpy as np
 from ..features.descriptors import NUM_DESCRIPTORS, mirror_descriptors, video_descriptors
 from .config import StatsConfig
 from .forest import Forest
+from .novelty import NoveltyModel
 
 FOREST_FILE = "forest.npz"
 
@@ -25,6 +26,7 @@ class StatsModel:
     n_classes: int
     mirror_tta: bool = True
     temperature: float = 1.0
+    novelty: NoveltyModel | None = None   # "none of the 22": distance to the same training videos
 
     @classmethod
     def fit(cls, stats: np.ndarray, y: np.ndarray, n_classes: int, cfg: StatsConfig = StatsConfig(), *,
@@ -43,7 +45,10 @@ class StatsModel:
         est = kind(n_estimators=cfg.n_trees, min_samples_leaf=cfg.min_samples_leaf, max_features=cfg.max_features,
                    class_weight="balanced", random_state=cfg.seed, n_jobs=-1)
         est.fit(x, y, sample_weight=w)
-        return cls(Forest.from_sklearn(est), int(n_classes), cfg.mirror_tta, cfg.temperature)
+        forest = Forest.from_sklearn(est)
+        novelty = NoveltyModel.fit(x, weight=forest.split_share(), k=cfg.novelty_k,
+                                   threshold=cfg.novelty_threshold) if cfg.novelty else None
+        return cls(forest, int(n_classes), cfg.mirror_tta, cfg.temperature, novelty)
 
     def predict_proba(self, stats: np.ndarray) -> np.ndarray:
         """``(n, NUM_DESCRIPTORS)`` -> ``(n, n_classes)`` probabilities (classes never seen in training get 0)."""
@@ -59,12 +64,22 @@ class StatsModel:
             out = apply_temperature(out, self.temperature)
         return out
 
+    def novelty_probability(self, stats: np.ndarray) -> np.ndarray | None:
+        """``(n, NUM_DESCRIPTORS)`` -> ``(n,)`` probability that each video's motion is none of the 22 (None:
+        no novelty reference). A mirrored video is as familiar as the video: the lower of the two scores counts."""
+        if self.novelty is None:
+            return None
+        x = np.asarray(stats, np.float32)
+        s = np.minimum(self.novelty.score(x), self.novelty.score(mirror_descriptors(x)))
+        return self.novelty.probability(s)
+
     def save(self, path: str) -> None:
         self.forest.save(path)
 
     @classmethod
-    def load(cls, path: str, n_classes: int, mirror_tta: bool = True, temperature: float = 1.0) -> "StatsModel":
-        return cls(Forest.load(path), n_classes, mirror_tta, temperature)
+    def load(cls, path: str, n_classes: int, mirror_tta: bool = True, temperature: float = 1.0,
+             novelty: NoveltyModel | None = None) -> "StatsModel":
+        return cls(Forest.load(path), n_classes, mirror_tta, temperature, novelty)
 
 
 def stats_of(videos: Sequence) -> np.ndarray:

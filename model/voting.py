@@ -53,6 +53,8 @@ class Decision:
     confidence: float                   # probability of the winner (blended when both members speak)
     top3: list[tuple[int, float]]
     members: str                        # "network", "stats" or "network+stats"
+    probabilities: np.ndarray | None = None   # (C,) the distribution the label was read from
+    novelty: float | None = None        # probability that the motion is none of the 22 (None: no novelty member)
 
 
 def decide(window_probs: np.ndarray | None, stats_probs: np.ndarray | None, stats_weight: float,
@@ -69,7 +71,8 @@ def decide(window_probs: np.ndarray | None, stats_probs: np.ndarray | None, stat
         return None
     if has_net and (not has_stats or stats_weight <= 0.0):
         v = vote(window_probs, top_k)
-        return Decision(v.label, v.confidence, v.top3, "network")
+        return Decision(v.label, v.confidence, v.top3, "network",
+                        np.asarray(window_probs, np.float64).mean(axis=0))
     if has_net and stats_weight < 1.0:
         p = stats_weight * np.asarray(stats_probs, np.float64) + \
             (1.0 - stats_weight) * np.asarray(window_probs, np.float64).mean(axis=0)
@@ -78,4 +81,4 @@ def decide(window_probs: np.ndarray | None, stats_probs: np.ndarray | None, stat
         p = np.asarray(stats_probs, np.float64)
         members = "stats"
     order = np.lexsort((np.arange(len(p)), -p))
-    return Decision(int(order[0]), float(p[order[0]]), [(int(c), float(p[c])) for c in order[:top_k]], members)
+    return Decision(int(order[0]), float(p[order[0]]), [(int(c), float(p[c])) for c in order[:top_k]], members, p)

@@ -29,6 +29,7 @@ from . import schema
 from .datasets import LANDMARK_COLUMNS
 from .inputs import LABELS_NONE, InputError, VideoTask, discover
 from .runtime import add_ray_arguments, fraction, positive_int
+from .video_analysis import ANALYSIS_FIELDS, analyse_row
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ PREDICTION_SCHEMA = pa.schema([
     pa.field("model", pa.string()),
     pa.field("feature_version", pa.string()),
     pa.field("preprocessing", pa.string()),           # the contract's feature fields the video was processed with
+    *ANALYSIS_FIELDS,                                 # reps, segments, range of motion, "none of the 22"
 ])
 STATUS_NO_WINDOWS = "no_windows"
 # Rows whose features the model reads: usable ones, and too-short ones (best effort, flagged uncertain).
@@ -63,7 +65,7 @@ SCORABLE_STATUSES = (*schema.USABLE_STATUSES, schema.STATUS_TOO_SHORT)
 # What the model stage reads of an extraction row: the features, and the landmark columns its statistics member's
 # kinematic descriptors are computed from (datasets.LANDMARK_COLUMNS).
 MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment",
-                       *LANDMARK_COLUMNS]
+                       "feature_frame", "frame_index", "fps", *LANDMARK_COLUMNS]
 
 
 def add_arguments(p) -> None:
@@ -128,20 +130,25 @@ class ModelActor:
         from ..features.descriptors import landmark_kinematics
 
         meta = batch.select(["uri", "video_id", "label", "status", "error", "preprocessing", "shard", "width", "height",
-                             "sample_fps"]).to_pylist()
+                             "sample_fps", "fps"]).to_pylist()
         feats, segs = batch.column("features"), batch.column("feature_segment")
         lms, worlds = batch.column("landmarks"), batch.column("world_landmarks")
-        out, inputs, which = [], [], []
+        frame_index, feature_frame = batch.column("frame_index"), batch.column("feature_frame")
+        out, inputs, which, arrays = [], [], [], {}
         for i, row in enumerate(meta):
             pred = _row_from(row, self.model.run_uri, self.model.contract.feature_version)
             pred["shard"] = row["shard"]
             out.append(pred)
             f = _frames(feats[i]) if row["status"] in SCORABLE_STATUSES else None
             if f is not None:
-                kin = landmark_kinematics(_frames(lms[i]), _frames(worlds[i]), width=row["width"],
-                                          height=row["height"], fps=float(row["sample_fps"]))
-                inputs.append((f, segs[i].values.to_numpy(zero_copy_only=False).astype(np.int32), kin))
+                lm, wl = _frames(lms[i]), _frames(worlds[i])
+                kin = landmark_kinematics(lm, wl, width=row["width"], height=row["height"],
+                                          fps=float(row["sample_fps"]))
+                seg = segs[i].values.to_numpy(zero_copy_only=False).astype(np.int32)
+                inputs.append((f, seg, kin))
                 which.append(i)
+                arrays[i] = dict(features=f, segments=seg, landmarks=lm, world=wl,
+                                 feature_frame=_ints(feature_frame[i]), frame_index=_ints(frame_index[i]))
         decisions, window_probs = self.model.decide_videos(inputs) if inputs else ([], [])
         classes = self.model.classes
         for i, d, p in zip(which, decisions, window_probs):
@@ -164,9 +171,33 @@ class ModelActor:
                 num_windows=int(len(p)), window_labels=[classes[c] for c in p.argmax(1)],
                 window_confidences=[float(x) for x in p.max(1)],
             )
+            self._analyse(pred, d, row=meta[i], **arrays[i])
         table = pa.Table.from_pylist([{k: r[k] for k in PREDICTION_SCHEMA.names} for r in out],
                                      schema=PREDICTION_SCHEMA)
         return table.append_column("shard", pa.array([r["shard"] for r in out], pa.string()))
+
+
+    def _analyse(self, pred: dict, decision, *, row: dict, **arrays) -> None:
+        """Reps, segments, range of motion and the "none of the 22" flag (:mod:`.video_analysis`). A failure here
+        is a bug, not bad input: it is logged with the video, and the label stands without the analysis."""
+        try:
+            extra = analyse_row(self.model, decision, width=row["width"], height=row["height"], fps=row["fps"],
+                                sample_fps=float(row["sample_fps"]), **arrays)
+        except Exception as exc:  # noqa: BLE001 -- keep the video's label; say what failed
+            log.warning("analysis of %s failed: %s: %s", pred["uri"], type(exc).__name__, exc)
+            return
+        extra.pop("_dominant", None)
+        pred.update(extra)
+        if extra["not_an_exercise_of_the_22"]:
+            pred["uncertain"] = True
+            reason = f"motion unlike every training video (score {extra['not_an_exercise_score']:.2f})"
+            pred["uncertain_reason"] = "; ".join(filter(None, [pred["uncertain_reason"], reason]))
+
+
+def _ints(list_scalar) -> np.ndarray:
+    if not list_scalar.is_valid:
+        return np.zeros(0, np.int64)
+    return list_scalar.values.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def default_model_uri() -> str:

@@ -1,0 +1,175 @@
+"""One video's analysis: segments (exercise or rest), reps and tempo per segment, range of motion, a summary.
+
+Composition: :mod:`.segments` finds when the exercise changes (spans scored by the caller's model), every exercise
+segment is labelled by the model on its own frames, :mod:`.reps` counts it with the joint of *that* label, and the
+segment is tightened to its reps (a set runs from the start of its first rep to the end of its last; the set-up
+before and the walk-off after are rest). :mod:`.range_of_motion` measures the reps. The model stays outside: it is
+reached through ``classify(start, stop)``, so this module is pure and is tested with any probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .movements import movement
+from .range_of_motion import JointRange, range_of_motion
+from .reps import Reps, count_reps
+from .segments import REST, Run, SegmentSettings, frame_runs, span_activity, span_bounds, viterbi_states
+from .signals import VideoSignals, sampling_rate
+
+# frames [start, stop) -> (class probabilities (C,), probability that the motion is none of the 22, or None)
+Classifier = Callable[[Sequence[tuple[int, int]]], list[tuple[np.ndarray, float | None]]]
+
+
+@dataclass(frozen=True)
+class Segment:
+    start_s: float
+    end_s: float
+    label: str                      # a class, or "rest"
+    confidence: float | None        # the model's probability of ``label`` on this segment (None for rest)
+    reps: int
+    rep_times_s: tuple[float, ...] = ()
+    tempo_s: float | None = None
+    range_of_motion: tuple[JointRange, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 2), "end_s": round(self.end_s, 2), "label": self.label,
+                "confidence": None if self.confidence is None else round(float(self.confidence), 4),
+                "reps": int(self.reps), "tempo_s": None if self.tempo_s is None else round(self.tempo_s, 2),
+                "range_of_motion": [j.to_dict() for j in self.range_of_motion]}
+
+
+@dataclass(frozen=True)
+class VideoAnalysis:
+    segments: list[Segment] = field(default_factory=list)
+    rep_count: int = 0
+    rep_times_s: list[float] = field(default_factory=list)
+    range_of_motion: list[JointRange] = field(default_factory=list)   # of the dominant exercise, over all its reps
+    dominant_label: str | None = None                                # the exercise covering the most time
+    summary: str = ""
+
+    @property
+    def exercise_labels(self) -> list[str]:
+        return sorted({s.label for s in self.segments if s.label != REST})
+
+
+def _end_time(times: np.ndarray, stop: int, fps: float) -> float:
+    return float(times[stop]) if stop < len(times) else float(times[-1] + 1.0 / fps)
+
+
+def analyse_video(sig: VideoSignals, classes: Sequence[str], classify: Classifier, *,
+                  video_label: str | None, video_confidence: float | None = None,
+                  settings: SegmentSettings = SegmentSettings()) -> VideoAnalysis:
+    """See the module docstring. ``video_label``/``video_confidence``: the model's whole-video decision, used as
+    the label of a video too short to hold two sets (None: no label, the video is one rest segment)."""
+    n = len(sig)
+    if n == 0:
+        return VideoAnalysis(summary="no pose")
+    t = sig.times_s
+    fps = sampling_rate(t)
+    labelled: list[tuple[Run, str, float | None]] = []
+    if t[-1] - t[0] < settings.single_below_s or video_label is None:
+        labelled.append((Run(0, n, 0), video_label or REST, video_confidence if video_label else None))
+    else:
+        spans = span_bounds(t, settings)
+        scored = classify(spans)
+        probs = np.stack([p for p, _ in scored])
+        novel = np.array([0.0 if q is None else q for _, q in scored])
+        p_rest = np.maximum(1.0 - span_activity(sig, spans), novel)
+        runs = frame_runs(viterbi_states(probs, p_rest, settings.switch_cost), spans, t, settings.min_segment_s)
+        exercise = [r for r in runs if r.state >= 0]
+        if len(exercise) == 1 and len(runs) == 1:
+            labelled.append((exercise[0], video_label, video_confidence))
+        else:
+            own = classify([(r.start, r.stop) for r in exercise]) if exercise else []
+            it = iter(own)
+            for r in runs:
+                if r.state < 0:
+                    labelled.append((r, REST, None))
+                    continue
+                p, _ = next(it)
+                c = int(np.argmax(p))
+                labelled.append((r, classes[c], float(p[c])))
+    return _assemble(sig, labelled, fps)
+
+
+def _assemble(sig: VideoSignals, labelled: list[tuple[Run, str, float | None]], fps: float) -> VideoAnalysis:
+    t = sig.times_s
+    pieces: list[tuple[int, int, str, float | None, Reps | None]] = []
+    for run, label, conf in labelled:
+        if label == REST:
+            pieces.append((run.start, run.stop, REST, None, None))
+            continue
+        reps = count_reps(sig.slice(run.start, run.stop), label)
+        a, b = run.start, run.stop
+        if reps.count:
+            a, b = run.start + reps.bounds[0][0], run.start + reps.bounds[-1][1]
+            reps = Reps(reps.count, reps.times_s, tuple((x - (a - run.start), y - (a - run.start))
+                                                        for x, y in reps.bounds), reps.joint, reps.side, reps.tempo_s)
+        if a > run.start:
+            pieces.append((run.start, a, REST, None, None))
+        pieces.append((a, b, label, conf, reps))
+        if b < run.stop:
+            pieces.append((b, run.stop, REST, None, None))
+    segments: list[Segment] = []
+    dominant_time: dict[str, float] = {}
+    for a, b, label, conf, reps in _merge_rest(pieces):
+        start, end = float(t[a]), _end_time(t, b, fps)
+        if label == REST:
+            segments.append(Segment(start, end, REST, None, 0))
+            continue
+        rom = range_of_motion(sig.slice(a, b), label, reps)
+        segments.append(Segment(start, end, label, conf, reps.count, reps.times_s, reps.tempo_s, tuple(rom)))
+        dominant_time[label] = dominant_time.get(label, 0.0) + (end - start)
+    dominant = max(dominant_time, key=dominant_time.get) if dominant_time else None
+    rep_times = [x for s in segments for x in s.rep_times_s]
+    main = [s for s in segments if s.label == dominant]
+    rom = list(max(main, key=lambda s: s.reps).range_of_motion) if main else []
+    analysis = VideoAnalysis(segments, len(rep_times), rep_times, rom, dominant)
+    return VideoAnalysis(segments, len(rep_times), rep_times, rom, dominant, summarise(analysis))
+
+
+def _merge_rest(pieces):
+    """Neighbouring rest pieces become one; empty pieces vanish."""
+    out = []
+    for p in pieces:
+        if p[1] <= p[0]:
+            continue
+        if out and p[2] == REST and out[-1][2] == REST:
+            out[-1] = (out[-1][0], p[1], REST, None, None)
+        else:
+            out.append(p)
+    return out
+
+
+def _segment_text(s: Segment) -> str:
+    mv = movement(s.label)
+    parts = []
+    if mv is not None and mv.static:
+        parts.append(f"held {s.end_s - s.start_s:.0f} s")
+    else:
+        parts.append(f"{s.reps} rep{'s' if s.reps != 1 else ''}")
+        if s.tempo_s and s.reps:
+            parts.append(f"{s.tempo_s:.1f} s each")
+    if s.range_of_motion:
+        j = s.range_of_motion[0]
+        text = f"{j.joint.replace('_', ' ')} range {j.range_deg:.0f} deg"
+        if j.rep_sd_deg is not None:
+            text += f" (+/- {j.rep_sd_deg:.0f})"
+        parts.append(text)
+        if j.left_right_diff_deg is not None:
+            parts.append(f"left/right within {max(j.left_right_diff_deg, 1.0):.0f} deg")
+    return f"{s.label}: " + ", ".join(parts)
+
+
+def summarise(a: VideoAnalysis) -> str:
+    """Plain language, one clause per exercise segment; times only when there is more than one."""
+    ex = [s for s in a.segments if s.label != REST]
+    if not ex:
+        return "no exercise found"
+    if len(ex) == 1:
+        return _segment_text(ex[0])
+    return "; ".join(f"{s.start_s:.0f}-{s.end_s:.0f} s {_segment_text(s)}" for s in ex)

@@ -1,0 +1,82 @@
+"""The per-video analysis columns of ``score``: reps, segments, range of motion, summary, "none of the 22".
+
+Glue between a scored extraction row and :mod:`..analysis`: it rebuilds the row's time axis (sampled frames at
+``frame_index / fps``), lets the loaded model classify any span of frames (features of the span's kept frames, its
+kinematic descriptors, one batched ``decide_videos`` call for all spans of the video) and turns the result into the
+Parquet columns of :data:`ANALYSIS_FIELDS`. No second pass over the video: everything is read from the row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+_ROM = pa.struct([pa.field("joint", pa.string()), pa.field("range_deg", pa.float32()),
+                  pa.field("rep_sd_deg", pa.float32()), pa.field("left_right_diff_deg", pa.float32())])
+_SEGMENT = pa.struct([pa.field("start_s", pa.float32()), pa.field("end_s", pa.float32()),
+                      pa.field("label", pa.string()), pa.field("confidence", pa.float32()),
+                      pa.field("reps", pa.int32()), pa.field("tempo_s", pa.float32()),
+                      pa.field("range_of_motion", pa.list_(_ROM))])
+# Columns score adds to every prediction row (null where the video had no usable pose).
+ANALYSIS_FIELDS = [
+    pa.field("rep_count", pa.int32()),                     # reps over the whole video (all exercise segments)
+    pa.field("rep_times_s", pa.list_(pa.float32())),       # each rep's turning point, seconds from the start
+    pa.field("segments", pa.list_(_SEGMENT)),              # in time order, covering the video; label "rest" between sets
+    pa.field("range_of_motion", pa.list_(_ROM)),           # per main joint of the dominant exercise, degrees
+    pa.field("summary", pa.string()),                      # plain language, e.g. "squat: 8 reps, 2.1 s each, ..."
+    pa.field("not_an_exercise_of_the_22", pa.bool_()),     # motion unlike every training video
+    pa.field("not_an_exercise_score", pa.float32()),       # the probability-like score behind it (flag at >= 0.5)
+]
+NOT_AN_EXERCISE_AT = 0.5
+
+
+def row_times(frame_index: np.ndarray, fps: float | None) -> np.ndarray:
+    """Seconds of each sampled frame in the source video."""
+    return np.asarray(frame_index, np.float64) / float(fps or 30.0)
+
+
+def span_classifier(model, features: np.ndarray, segments: np.ndarray, feature_frame: np.ndarray,
+                    landmarks: np.ndarray, world: np.ndarray | None, *, width, height, sample_fps: float):
+    """``classify(spans)`` for :func:`..analysis.video.analyse_video`: the model's decision on each span of
+    sampled frames, as ``(class probabilities, novelty probability)``."""
+    from ..features.descriptors import landmark_kinematics
+
+    n_classes = len(model.classes)
+
+    def classify(spans):
+        inputs = []
+        for a, b in spans:
+            keep = (feature_frame >= a) & (feature_frame < b)
+            kin = landmark_kinematics(landmarks[a:b], None if world is None else world[a:b], width=width,
+                                      height=height, fps=sample_fps)
+            inputs.append((features[keep], segments[keep], kin))
+        decisions, _ = model.decide_videos(inputs)
+        return [(np.full(n_classes, 1.0 / n_classes) if d is None else d.probabilities,
+                 None if d is None else d.novelty) for d in decisions]
+
+    return classify
+
+
+def analyse_row(model, decision, *, features, segments, feature_frame, landmarks, world, frame_index, fps, width,
+                height, sample_fps) -> dict:
+    """One scored video -> the :data:`ANALYSIS_FIELDS` values. ``decision``: the model's whole-video decision."""
+    from ..analysis.signals import video_signals
+    from ..analysis.video import analyse_video
+
+    lm = np.asarray(landmarks, np.float32).reshape(-1, 33, 4)
+    wl = None if world is None or len(world) == 0 else np.asarray(world, np.float32).reshape(-1, 33, 3)
+    sig = video_signals(lm, wl, row_times(frame_index, fps), width=width, height=height)
+    classify = span_classifier(model, features, segments, np.asarray(feature_frame), lm, wl, width=width,
+                               height=height, sample_fps=sample_fps)
+    video_label = None if decision is None else model.classes[decision.label]
+    a = analyse_video(sig, model.classes, classify, video_label=video_label,
+                      video_confidence=None if decision is None else decision.confidence)
+    score = None if decision is None or decision.novelty is None else float(decision.novelty)
+    return {
+        "rep_count": a.rep_count, "rep_times_s": [round(x, 3) for x in a.rep_times_s],
+        "segments": [{**s.to_dict(), "range_of_motion": [j.to_dict() for j in s.range_of_motion]}
+                     for s in a.segments],
+        "range_of_motion": [j.to_dict() for j in a.range_of_motion], "summary": a.summary,
+        "not_an_exercise_of_the_22": None if score is None else score >= NOT_AN_EXERCISE_AT,
+        "not_an_exercise_score": score, "_dominant": a.dominant_label,
+    }

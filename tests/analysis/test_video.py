@@ -1,0 +1,116 @@
+"""Segments, reps per segment, range of motion and the summary, from constructed signals and a stand-in classifier.
+
+The classifier here is a rule on the signals themselves (the knee moves: squat; the elbow moves: curl), so these
+tests check the analysis logic alone; the real model's segment labels are measured in tests/pipelines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exercise_classifier.analysis.segments import REST, SegmentSettings, span_bounds, viterbi_states
+from exercise_classifier.analysis.signals import CENTRAL_SIGNALS, SIDED_JOINTS, VideoSignals
+from exercise_classifier.analysis.video import analyse_video
+
+FPS = 10.0
+CLASSES = ("squat", "barbell biceps curl", "plank")
+
+
+def _cycles(n_reps: int, rep_s: float, depth: float, start: float) -> np.ndarray:
+    t = np.arange(int(n_reps * rep_s * FPS)) / FPS
+    return start - depth * (0.5 - 0.5 * np.cos(2 * np.pi * t / rep_s))
+
+
+def _workout(parts):
+    """parts: ("squat", reps) / ("curl", reps) / ("rest", seconds) -> signals and the true (start, end) of each set."""
+    knee, elbow, truth, t = [], [], [], 0.0
+    for kind, amount in parts:
+        if kind == "rest":
+            n = int(amount * FPS)
+            knee.append(np.full(n, 172.0)), elbow.append(np.full(n, 165.0))
+        else:
+            x = _cycles(amount, 2.0, 85.0 if kind == "squat" else 110.0, 172.0 if kind == "squat" else 165.0)
+            n = len(x)
+            knee.append(x if kind == "squat" else np.full(n, 172.0))
+            elbow.append(x if kind == "curl" else np.full(n, 165.0))
+            truth.append((kind, t, t + n / FPS, amount))
+        t += n / FPS
+    knee, elbow = np.concatenate(knee), np.concatenate(elbow)
+    rng = np.random.default_rng(1)
+    values = {f"{s}_{j}": np.full(len(knee), 150.0) + rng.normal(0, 1.0, len(knee))
+              for j in SIDED_JOINTS for s in ("left", "right")}
+    values.update({c: rng.normal(0, 1.0, len(knee)) for c in CENTRAL_SIGNALS})
+    for s in ("left", "right"):
+        values[f"{s}_knee"] = knee + rng.normal(0, 1.0, len(knee))
+        values[f"{s}_elbow"] = elbow + rng.normal(0, 1.0, len(knee))
+    return VideoSignals(np.arange(len(knee)) / FPS, values), truth
+
+
+def _rule_classifier(sig: VideoSignals):
+    def classify(spans):
+        out = []
+        for a, b in spans:
+            k = np.ptp(sig.values["left_knee"][a:b])
+            e = np.ptp(sig.values["left_elbow"][a:b])
+            p = np.array([0.8, 0.1, 0.1]) if k > e else np.array([0.1, 0.8, 0.1])
+            out.append((p, 0.0))
+        return out
+    return classify
+
+
+def test_two_exercises_with_rest_between():
+    sig, truth = _workout([("rest", 4), ("squat", 8), ("rest", 6), ("curl", 6), ("rest", 3)])
+    a = analyse_video(sig, CLASSES, _rule_classifier(sig), video_label="squat", video_confidence=0.7)
+    ex = [s for s in a.segments if s.label != REST]
+    assert [(s.label, s.reps) for s in ex] == [("squat", 8), ("barbell biceps curl", 6)]
+    for s, (_, start, end, _) in zip(ex, truth):
+        assert abs(s.start_s - start) <= 1.0 and abs(s.end_s - end) <= 1.0, (s, start, end)
+    # the segments tile the video in order, rest between the sets
+    assert a.segments[0].start_s == 0.0 and a.segments[-1].end_s == pytest.approx(sig.times_s[-1] + 0.1)
+    assert all(x.end_s == pytest.approx(y.start_s) for x, y in zip(a.segments, a.segments[1:]))
+    assert [s.label for s in a.segments] == [REST, "squat", REST, "barbell biceps curl", REST]
+    assert a.rep_count == 14 and len(a.rep_times_s) == 14 and a.dominant_label == "squat"
+    knee = a.range_of_motion[0]
+    assert knee.joint == "knee" and knee.range_deg == pytest.approx(85.0, abs=6.0)
+    assert knee.left_right_diff_deg < 3.0
+    assert "squat" in a.summary and "8 reps" in a.summary and "6 reps" in a.summary
+
+
+def test_short_clip_is_one_segment_with_the_video_label():
+    sig, _ = _workout([("rest", 1), ("curl", 4), ("rest", 1)])
+    a = analyse_video(sig, CLASSES, _rule_classifier(sig), video_label="barbell biceps curl", video_confidence=0.9)
+    ex = [s for s in a.segments if s.label != REST]
+    assert len(ex) == 1 and ex[0].reps == 4 and ex[0].confidence == 0.9
+    assert a.summary.startswith("barbell biceps curl: 4 reps, 2.0 s each, elbow range 1")
+
+
+def test_no_label_no_pose():
+    sig, _ = _workout([("rest", 5)])
+    assert analyse_video(sig, CLASSES, _rule_classifier(sig), video_label=None).segments[0].label == REST
+    empty = VideoSignals(np.zeros(0), {k: np.zeros(0) for k in sig.values})
+    assert analyse_video(empty, CLASSES, _rule_classifier(sig), video_label="squat").segments == []
+
+
+def test_stray_spans_do_not_break_a_set():
+    p = np.tile([0.7, 0.2, 0.1], (20, 1))
+    p[[4, 5, 12]] = [0.2, 0.7, 0.1]                      # stray spans
+    states = viterbi_states(p, np.zeros(20), switch_cost=6.0)
+    assert (states == 0).all()
+    p[10:] = [0.1, 0.8, 0.1]                             # a sustained change is kept ...
+    p[15] = [0.7, 0.2, 0.1]                              # ... through a stray span
+    states = viterbi_states(p, np.zeros(20), switch_cost=6.0)
+    assert (states[:10] == 0).all() and (states[10:] == 1).all(), states
+    rest = np.zeros(20)
+    rest[12:] = 0.95                                     # motion stops: rest
+    assert (viterbi_states(p, rest, switch_cost=6.0)[12:] == -1).all()
+
+
+def test_span_bounds_cover_the_video():
+    t = np.arange(305) / FPS
+    spans = span_bounds(t, SegmentSettings(span_s=6.0, hop_s=1.5))
+    assert spans[0][0] == 0 and spans[-1][1] == len(t)
+    assert all(b - a >= 59 for a, b in spans)
+    assert span_bounds(t[:30], SegmentSettings()) == [(0, 30)]
+    with pytest.raises(ValueError):
+        SegmentSettings(hop_s=0)
