@@ -90,6 +90,14 @@ def _rot_y(deg: np.ndarray) -> np.ndarray:
     return np.stack([np.stack([c, z, -s], -1), np.stack([z, o, z], -1), np.stack([s, z, c], -1)], axis=-1)
 
 
+def _rot_z(deg: np.ndarray) -> np.ndarray:
+    """(T,3,3) rotation about z whose +angle tilts +y (up) towards +x (the subject's left): a side bend."""
+    t = np.radians(deg)
+    c, s = np.cos(t), np.sin(t)
+    z, o = np.zeros_like(t), np.ones_like(t)
+    return np.stack([np.stack([c, -s, z], -1), np.stack([s, c, z], -1), np.stack([z, z, o], -1)], axis=-1)
+
+
 def _apply(frame: np.ndarray, local: np.ndarray) -> np.ndarray:
     """Rotate (T,3) local vectors by (T,3,3) frames whose columns are the frame axes in world coordinates."""
     return np.einsum("tij,tj->ti", frame, local)
@@ -103,6 +111,10 @@ def _unit(v: np.ndarray) -> np.ndarray:
 GLOBAL_KEYS = ("root_pitch", "spine_flex", "spine_twist", "neck_flex")
 SIDE_KEYS = ("thigh_f", "thigh_a", "shin_f", "shin_a", "foot_pf", "uarm_f", "uarm_a", "farm_f", "farm_a", "roll")
 POSE_KEYS: tuple[str, ...] = GLOBAL_KEYS + tuple(f"{k}_{s}" for k in SIDE_KEYS for s in SIDES)
+# Optional angles, only read when a pose carries them (the non-exercise motions: a side bend, looking around). They
+# are kept out of POSE_KEYS on purpose: the exercise programs draw one random offset per POSE_KEYS entry, so adding
+# keys there would shift every existing clip's random stream.
+EXTRA_KEYS = ("spine_lean", "neck_twist")
 
 
 @dataclass
@@ -129,6 +141,17 @@ class Skeleton:
         for k in self.vectors:
             self.vectors[k] = _apply(rot, self.vectors[k])
 
+    def rotate_y_about(self, angle: np.ndarray, pivot: np.ndarray) -> None:
+        """Turn the whole body by per-frame ``angle`` (deg, + turns the facing direction towards world +x) about the
+        vertical axis through (T,3) or (3,) ``pivot`` (a heading: walking across the frame, turning around)."""
+        rot = _rot_y(angle)
+        for k in self.joints:
+            self.joints[k] = _apply(rot, self.joints[k] - pivot) + pivot
+        for k in self.frames:
+            self.frames[k] = np.einsum("tij,tjk->tik", rot, self.frames[k])
+        for k in self.vectors:
+            self.vectors[k] = _apply(rot, self.vectors[k])
+
 
 def forward_kinematics(body: BodyParams, pose: dict[str, np.ndarray]) -> Skeleton:
     """Joint centres for every frame of ``pose`` (key -> (T,) degrees), pelvis at the origin."""
@@ -136,7 +159,11 @@ def forward_kinematics(body: BodyParams, pose: dict[str, np.ndarray]) -> Skeleto
     pelvis = _rot_x(pose["root_pitch"])
     torso = np.einsum("tij,tjk->tik", np.einsum("tij,tjk->tik", pelvis, _rot_x(pose["spine_flex"])),
                       _rot_y(pose["spine_twist"]))
+    if "spine_lean" in pose:   # + bends the trunk towards the subject's left
+        torso = np.einsum("tij,tjk->tik", torso, _rot_z(pose["spine_lean"]))
     head = np.einsum("tij,tjk->tik", torso, _rot_x(pose["neck_flex"]))
+    if "neck_twist" in pose:   # + turns the face towards the subject's left
+        head = np.einsum("tij,tjk->tik", head, _rot_y(pose["neck_twist"]))
     origin = np.zeros((T, 3))
     left_p, up_p = pelvis[:, :, 0], pelvis[:, :, 1]
     left_t, up_t, fwd_t = torso[:, :, 0], torso[:, :, 1], torso[:, :, 2]

@@ -30,7 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--per-class", type=int, default=3, help="clips per class (default 3)")
     p.add_argument("--seed", type=int, default=0, help="library seed; same seed -> same landmarks and manifest")
     p.add_argument("--classes", nargs="+", default=None, metavar="CLASS",
-                   help="class names (default: all 22); quote names with spaces, e.g. 'bench press'")
+                   help="class names (default: all 22); quote names with spaces, e.g. 'bench press'; non-exercise "
+                        "motions ('walking', 'standing', 'stretching', 'jumping jacks', 'lunge', 'arm circles') "
+                        "are written with source 'synthetic-negative'")
     p.add_argument("--landmarks-only", action="store_true",
                    help="skip rendering: write landmark .npz files and the manifest only (fast path)")
     p.add_argument("--fps", type=int, default=None, help="frame rate for every clip (default: random 24/25/30/60)")
@@ -55,7 +57,14 @@ def run(args: argparse.Namespace) -> int:
     if args.noise < 0:
         raise UserError(f"--noise must be >= 0, got {args.noise}")
     try:
-        classes = normalise_labels(args.classes) if args.classes else None
+        classes = None
+        if args.classes:   # a class, or a non-exercise ("negative") motion such as 'jumping jacks'
+            from .negatives import negative_label
+
+            negatives = {c: negative_label(c) for c in args.classes if negative_label(c)}
+            rest = dict(zip([c for c in args.classes if c not in negatives],
+                            normalise_labels([c for c in args.classes if c not in negatives])))
+            classes = [negatives.get(c) or rest[c] for c in args.classes]
     except UnknownLabelError as exc:
         raise UserError(str(exc)) from None
     from exercise_classifier import storage

@@ -33,11 +33,14 @@ from ..classes import CLASS_INDEX, CLASSES, normalise_label, normalise_labels
 from .body import BodyParams, Skeleton, sample_body
 from .camera import POSTURE_RULES, Camera, CameraParams, fit_camera, sample_camera
 from .landmarks import add_detector_noise, landmark_positions, to_mediapipe
-from .motions import MotionSpec, Tempo, build_skeleton, motion_spec, pose_track
+from .motions import MotionSpec, Tempo, build_skeleton, motion_spec, pose_track, rep_windows
+from .negatives import (NegativeSpec, key_track, negative_index, negative_label, negative_rep_windows, negative_spec,
+                        negative_timing, place)
 
 log = logging.getLogger(__name__)
 
 SOURCE = "synthetic"
+NEGATIVE_SOURCE = "synthetic-negative"   # manifest ``source`` of the non-exercise motions (see negatives.py)
 FPS_CHOICES = (24, 25, 30, 60)
 FPS_WEIGHTS = (0.25, 0.25, 0.4, 0.1)
 RESOLUTIONS: tuple[tuple[int, int], ...] = ((320, 240), (640, 360), (640, 480), (854, 480), (960, 540),
@@ -102,10 +105,15 @@ class LandmarkClip:
     width: int
     height: int
     params: dict[str, Any] = field(default_factory=dict)
+    rep_times_s: tuple[float, ...] = ()   # turning point of every completed rep (see motions.rep_times)
 
     @property
     def frames(self) -> int:
         return int(self.landmarks.shape[0])
+
+    @property
+    def reps(self) -> int:
+        return len(self.rep_times_s)
 
 
 @dataclass(frozen=True)
@@ -140,9 +148,19 @@ def clip_name(label: str, seed: int, index: int) -> str:
     return f"synth_{slug(label)}_s{seed}_{index:04d}"
 
 
+def synth_label(name: str) -> str:
+    """A class name (normalised, see :func:`normalise_label`) or a negative motion's name (see negatives.py)."""
+    return negative_label(name) or normalise_label(name)
+
+
+def is_negative(label: str) -> bool:
+    return negative_label(label) is not None
+
+
 def _rngs(label: str, seed: int, index: int) -> dict[str, np.random.Generator]:
     """Independent streams per concern, so adding a parameter to one never shifts the others."""
-    ss = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, CLASS_INDEX[label], int(index)])
+    number = negative_index(label) if is_negative(label) else CLASS_INDEX[label]
+    ss = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, number, int(index)])
     names = ("motion", "body", "timing", "camera", "track", "look", "noise", "pixels")
     return {n: np.random.default_rng(s) for n, s in zip(names, ss.spawn(len(names)))}
 
@@ -165,6 +183,8 @@ def _timing(spec: MotionSpec, rng: np.random.Generator, fps: int, duration_s: fl
         reps = max(1, min(reps, int((6.0 - lead - tail) // rep_s)))
         duration = float(np.clip(lead + reps * rep_s + tail, 3.0, 6.0))
     frames = max(2, int(round(duration * fps)))
+    # the recorded count is what a rep counter should report (see motions.rep_times); the draws above are unchanged
+    reps = 0 if spec.static else 2 * reps if spec.alternate else reps
     return Tempo(reps=reps, rep_s=rep_s, lead_s=lead, up_frac=up, hold_frac=hold, rom=rom), duration, frames
 
 
@@ -175,17 +195,21 @@ def _check_overrides(overrides: dict[str, Any]) -> None:
 
 
 def simulate(label: str, seed: int, index: int = 0, **overrides: Any) -> Simulation:
-    """Draw a clip's parameters, run its motion program and fit the camera (no pixels)."""
+    """Draw a clip's parameters, run its motion program and fit the camera (no pixels).
+
+    ``label`` is one of the 22 classes or a negative motion (``negatives.NEGATIVE_MOTIONS``)."""
     _check_overrides(overrides)
-    label = normalise_label(label)
+    label = synth_label(label)
     rngs = _rngs(label, seed, index)
-    spec = motion_spec(label, rngs["motion"])
+    negative = is_negative(label)
+    spec = negative_spec(label, rngs["motion"]) if negative else motion_spec(label, rngs["motion"])
     body = sample_body(rngs["body"])
     fps_default = int(rngs["timing"].choice(FPS_CHOICES, p=FPS_WEIGHTS))
     res_default = RESOLUTIONS[int(rngs["timing"].choice(len(RESOLUTIONS), p=RES_WEIGHTS))]
     fps = int(overrides.get("fps") or fps_default)
     width, height = (int(v) for v in (overrides.get("resolution") or res_default))
-    tempo, duration, frames = _timing(spec, rngs["timing"], fps, overrides.get("duration_s"))
+    timing = negative_timing if negative else _timing
+    tempo, duration, frames = timing(spec, rngs["timing"], fps, overrides.get("duration_s"))
     cam_params = sample_camera(spec.posture, rngs["camera"])
     if overrides.get("azimuth") is not None or overrides.get("elevation") is not None:
         cam_params = CameraParams(
@@ -193,14 +217,28 @@ def simulate(label: str, seed: int, index: int = 0, **overrides: Any) -> Simulat
             elevation=float(overrides["elevation"]) if overrides.get("elevation") is not None else cam_params.elevation,
             fov=cam_params.fov, fill=cam_params.fill)
     sway = float(rngs["track"].uniform(0.5, 2.0))
-    angles = pose_track(spec, tempo, fps, frames, rngs["track"], sway)
-    skeleton = build_skeleton(spec, body, angles)
+    if negative:
+        track = key_track(spec, tempo, fps, frames, rngs["track"], sway)
+        skeleton = build_skeleton(spec, body, track.angles)
+        place(skeleton, track.plant_l, track.yaw, track.hop)
+    else:
+        angles = pose_track(spec, tempo, fps, frames, rngs["track"], sway)
+        skeleton = build_skeleton(spec, body, angles)
     pts = landmark_positions(skeleton).reshape(-1, 3)
     camera = fit_camera(pts, cam_params, width, height, POSTURE_RULES[spec.posture])
     params = ClipParams(label=label, seed=int(seed), index=int(index), variant=spec.variant, body=body,
                         camera=cam_params, tempo=tempo, fps=fps, width=width, height=height, frames=frames,
                         duration_s=duration, sway_deg=sway, noise=float(overrides.get("noise") or 0.0))
     return Simulation(params=params, spec=spec, skeleton=skeleton, camera=camera, rngs=rngs)
+
+
+def clip_rep_windows(sim: Simulation) -> list:
+    """The completed reps of a simulated clip (cut-off ones excluded): see motions.rep_times."""
+    p, spec = sim.params, sim.spec
+    end_s = (p.frames - 1) / p.fps
+    if isinstance(spec, NegativeSpec):
+        return negative_rep_windows(spec, p.tempo, end_s)
+    return rep_windows(p.tempo, static=spec.static, alternate=spec.alternate, end_s=end_s)
 
 
 def _landmarks(sim: Simulation) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -220,7 +258,8 @@ def landmark_clip(label: str, seed: int, index: int = 0, **overrides: Any) -> La
     _, world, _, lm = _landmarks(sim)
     p = sim.params
     return LandmarkClip(label=p.label, seed=p.seed, index=p.index, landmarks=lm, world=world, fps=p.fps,
-                        width=p.width, height=p.height, params=p.to_dict())
+                        width=p.width, height=p.height, params=p.to_dict(),
+                        rep_times_s=tuple(round(w.turn, 6) for w in clip_rep_windows(sim)))
 
 
 
@@ -293,7 +332,8 @@ def make_clip(out_dir: str | os.PathLike, label: str, seed: int, index: int, *, 
     if render:
         path = f"{p.label}/{name}.mp4"
         write_video(out / path, render_frames(sim), p.fps)
-    return ClipRecord(path=path, label=p.label, seed=p.seed, index=p.index, source=SOURCE,
+    return ClipRecord(path=path, label=p.label, seed=p.seed, index=p.index,
+                      source=NEGATIVE_SOURCE if is_negative(p.label) else SOURCE,
                       group=f"synth-{p.seed}-{slug(p.label)}-{p.index:04d}", width=p.width, height=p.height,
                       fps=p.fps, frames=p.frames, duration_s=round(p.duration_s, 4), landmarks=lm_rel,
                       params=p.to_dict())
@@ -323,7 +363,11 @@ def generate_library(out_dir: str | os.PathLike, classes: list[str] | tuple[str,
     ``render=False`` writes only the landmark npz files (fast path). ``workers`` > 1 renders clips in parallel
     processes (default: up to the CPU count when rendering, 1 otherwise). Output is the same for any worker count.
     """
-    labels = normalise_labels(list(classes) if classes else list(CLASSES))
+    names = list(classes) if classes else list(CLASSES)
+    negatives = {n: negative_label(n) for n in names if negative_label(n)}
+    canonical = dict(zip([n for n in names if n not in negatives],
+                         normalise_labels([n for n in names if n not in negatives])))
+    labels = [negatives.get(n) or canonical[n] for n in names]
     if per_class < 1:
         raise ValueError(f"per_class must be >= 1, got {per_class}")
     if resolution is not None and (len(resolution) != 2 or min(resolution) < 16 or any(v % 2 for v in resolution)):

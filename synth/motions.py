@@ -362,7 +362,11 @@ def _russian_twist(rng):
 # ==================================================================================================== engine
 @dataclass(frozen=True)
 class Tempo:
-    """Timing of one clip: lead-in, reps, rep period, fraction of the rep spent going up / holding at the peak."""
+    """Timing of one clip: lead-in, reps, rep period, fraction of the rep spent going up / holding at the peak.
+
+    ``reps`` is the number of repetitions a rep counter should report (see :func:`rep_times`): 0 for a held position
+    (plank), one per arm movement for alternating work (so ``reps`` = 2 per ``rep_s`` period there).
+    """
 
     reps: int
     rep_s: float
@@ -383,11 +387,66 @@ def rep_profile(t: np.ndarray, tempo: Tempo) -> np.ndarray:
     active = (p >= 0) & (p < tempo.reps)
     ph = np.mod(np.maximum(p, 0.0), 1.0)
     up, hold = tempo.up_frac, tempo.hold_frac
-    down = max(min(1.25 * up, 1.0 - up - hold), 0.05)  # eccentric a bit slower; the rest of the period is rest
+    down = _down_frac(up, hold)
     rise = _smooth(ph / up)
     fall = 1.0 - _smooth((ph - up - hold) / down)
     s = np.where(ph < up, rise, np.where(ph < up + hold, 1.0, fall))
     return np.where(active, s, 0.0)
+
+
+def _down_frac(up: float, hold: float) -> float:
+    return max(min(1.25 * up, 1.0 - up - hold), 0.05)  # eccentric a bit slower; the rest of the period is rest
+
+
+@dataclass(frozen=True)
+class RepWindow:
+    """One repetition in clip time (seconds): leaves the start pose, turning point (middle of the hold at the peak),
+    back at the start pose."""
+
+    start: float
+    turn: float
+    end: float
+
+
+def rep_windows(tempo: Tempo, *, static: bool = False, alternate: bool = False,
+                end_s: float | None = None) -> list[RepWindow]:
+    """Every repetition :func:`pose_track` performs for ``tempo``, in time order (see :func:`rep_times`)."""
+    if static or tempo.reps <= 0:
+        return []
+    out = []
+    for k in range(tempo.reps):
+        if alternate:   # movement k: arm k % 2 (left first), in period k // 2, the right arm half a period later
+            up, hold = tempo.up_frac / 2, tempo.hold_frac / 2
+            start = tempo.lead_s + (k // 2) * tempo.rep_s + (k % 2) * tempo.rep_s / 2
+        else:
+            up, hold = tempo.up_frac, tempo.hold_frac
+            start = tempo.lead_s + k * tempo.rep_s
+        w = RepWindow(start=start, turn=start + (up + hold / 2) * tempo.rep_s,
+                      end=start + (up + hold + _down_frac(up, hold)) * tempo.rep_s)
+        if end_s is not None and w.end > end_s + 1e-9:
+            break
+        out.append(w)
+    return out
+
+
+def rep_times(tempo: Tempo, *, static: bool = False, alternate: bool = False,
+              end_s: float | None = None) -> list[float]:
+    """Ground truth for rep counting: the time (s) of each repetition's turning point, in time order.
+
+    The turning point is the middle of the hold at the peak pose: ``lead_s + k * rep_s + (up_frac + hold_frac / 2) *
+    rep_s`` -- where the moving joint angle is at its extreme (the profile is exactly 1 over the whole hold).
+
+    - ``static`` (plank): a held position has no repetitions -> ``[]`` (its breathing sway is not a rep).
+    - ``alternate`` (alternating dumbbell curls): each arm's curl is one rep, so a period ``rep_s`` holds two -- the
+      left arm's, then the right arm's half a period later -- and ``tempo.reps`` counts arm movements; the turning
+      points of both arms are listed together, in time order. (A lifter counting "left + right = 1" would report half.)
+    - ``end_s``: the time of the clip's last frame; a rep that has not returned to the start pose by then is cut off
+      by the clip and not listed (nor are the ones after it). Clips the generator draws itself never cut a rep, but an
+      explicit short ``duration_s`` can.
+
+    Pure function of its arguments: the same numbers :func:`pose_track` uses.
+    """
+    return [w.turn for w in rep_windows(tempo, static=static, alternate=alternate, end_s=end_s)]
 
 
 def pose_track(spec: MotionSpec, tempo: Tempo, fps: float, n_frames: int, rng: np.random.Generator,
@@ -397,9 +456,11 @@ def pose_track(spec: MotionSpec, tempo: Tempo, fps: float, n_frames: int, rng: n
     if spec.static:
         s = s_r = 0.5 - 0.5 * np.cos(2 * np.pi * t / tempo.rep_s)
     elif spec.alternate:
-        # each arm works for half of the rep period while the other rests, the right one half a rep later
+        # each arm works for half of the rep period while the other rests, the right one half a rep later;
+        # tempo.reps counts arm movements, the left arm starts (so it does one more when the count is odd)
         half = replace(tempo, up_frac=tempo.up_frac / 2, hold_frac=tempo.hold_frac / 2)
-        s, s_r = rep_profile(t, half), rep_profile(t - tempo.rep_s / 2, half)
+        s = rep_profile(t, replace(half, reps=(tempo.reps + 1) // 2))
+        s_r = rep_profile(t - tempo.rep_s / 2, replace(half, reps=tempo.reps // 2))
     else:
         s = s_r = rep_profile(t, tempo)
     out: dict[str, np.ndarray] = {}
