@@ -2,7 +2,7 @@
 
 Why spans of a few seconds scored by the whole model, then a Viterbi path: the model's per-video members (the
 statistics forest above all) are the accurate ones, and they need a few seconds of motion to say anything, so the
-video is cut into overlapping spans (default 6 s every 1.5 s) and each span gets class probabilities like a short
+video is cut into overlapping spans (default 5 s every 1 s) and each span gets class probabilities like a short
 video would. Span by span those labels flicker; the most likely path through the spans with a fixed cost per switch
 keeps a set in one piece unless the evidence for a change is sustained, which is what "not broken by a few stray
 windows" means. ``rest`` is a state of its own, likely where no joint moves through a rep-sized range (standing,
@@ -27,9 +27,11 @@ ACTIVITY_JOINTS = ("knee", "hip", "elbow", "shoulder", "trunk_twist", "arm_sprea
 
 @dataclass(frozen=True)
 class SegmentSettings:
-    span_s: float = 6.0            # length of one scored span
-    hop_s: float = 1.5             # spacing of span starts
-    switch_cost: float = 6.0       # log-probability cost of changing state between neighbouring spans
+    # chosen on synthetic workouts and real concatenations together (docs/analysis.md): shorter spans blur less
+    # across a change of exercise, longer ones give the statistics member more to go on
+    span_s: float = 5.0            # length of one scored span
+    hop_s: float = 1.0             # spacing of span starts
+    switch_cost: float = 4.5       # log-probability cost of changing state between neighbouring spans
     min_segment_s: float = 3.0     # shorter runs are absorbed by their neighbours
     single_below_s: float = 12.0   # videos shorter than this are one segment (too short for two sets)
 

@@ -77,8 +77,10 @@ def analyse_video(sig: VideoSignals, classes: Sequence[str], classify: Classifie
         spans = span_bounds(t, settings)
         scored = classify(spans)
         probs = np.stack([p for p, _ in scored])
-        novel = np.array([0.0 if q is None else q for _, q in scored])
-        p_rest = np.maximum(1.0 - span_activity(sig, spans), novel)
+        not_exercise = np.array([0.0 if q is None else q for _, q in scored])
+        # still spans are rest unless the model sees a held exercise (a plank is still by design)
+        held = probs[:, [i for i, c in enumerate(classes) if (movement(c) and movement(c).static)]].sum(axis=1)
+        p_rest = np.maximum((1.0 - span_activity(sig, spans)) * (1.0 - held), not_exercise)
         runs = frame_runs(viterbi_states(probs, p_rest, settings.switch_cost), spans, t, settings.min_segment_s)
         exercise = [r for r in runs if r.state >= 0]
         if len(exercise) == 1 and len(runs) == 1:
@@ -93,17 +95,23 @@ def analyse_video(sig: VideoSignals, classes: Sequence[str], classify: Classifie
                 p, _ = next(it)
                 c = int(np.argmax(p))
                 labelled.append((r, classes[c], float(p[c])))
-    return _assemble(sig, labelled, fps)
+            labelled = _join_repeats(labelled, classify, classes)
+    return _assemble(sig, labelled, fps, sets_need_reps=len(labelled) > 1)
 
 
-def _assemble(sig: VideoSignals, labelled: list[tuple[Run, str, float | None]], fps: float) -> VideoAnalysis:
+def _assemble(sig: VideoSignals, labelled: list[tuple[Run, str, float | None]], fps: float, *,
+              sets_need_reps: bool) -> VideoAnalysis:
+    """Reps per exercise run, runs tightened to their reps, rest around them. ``sets_need_reps``: in a video of
+    several segments, a moving stretch without a single rep is not a set (walking about, re-racking) but rest;
+    a single-segment clip keeps its label whatever the count."""
     t = sig.times_s
     pieces: list[tuple[int, int, str, float | None, Reps | None]] = []
     for run, label, conf in labelled:
-        if label == REST:
+        reps = count_reps(sig.slice(run.start, run.stop), label) if label != REST else None
+        mv = movement(label)
+        if label == REST or (sets_need_reps and reps.count == 0 and not (mv and mv.static)):
             pieces.append((run.start, run.stop, REST, None, None))
             continue
-        reps = count_reps(sig.slice(run.start, run.stop), label)
         a, b = run.start, run.stop
         if reps.count:
             a, b = run.start + reps.bounds[0][0], run.start + reps.bounds[-1][1]
@@ -142,6 +150,22 @@ def _merge_rest(pieces):
             out[-1] = (out[-1][0], p[1], REST, None, None)
         else:
             out.append(p)
+    return out
+
+
+def _join_repeats(labelled: list[tuple[Run, str, float | None]], classify: Classifier, classes: Sequence[str]):
+    """Neighbouring runs of one exercise (the path changed state and came back, or rest split nothing) are one set
+    candidate: they are joined and labelled again on their joint frames."""
+    out: list[tuple[Run, str, float | None]] = []
+    for run, label, conf in labelled:
+        if out and label != REST and out[-1][1] == label:
+            prev = out.pop()[0]
+            joined = Run(prev.start, run.stop, prev.state)
+            p, _ = classify([(joined.start, joined.stop)])[0]
+            c = int(np.argmax(p))
+            out.append((joined, classes[c], float(p[c])))
+        else:
+            out.append((run, label, conf))
     return out
 
 

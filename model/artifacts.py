@@ -35,7 +35,7 @@ LATEST = "latest"
 MANIFEST = "manifest.json"
 MODEL_FILE = "model.keras"
 STATS_FILE = "forest.npz"
-NOVELTY_FILE = "novelty.npz"
+NONE_FILE = "none_of_22.npz"
 FORMAT = "exercise-classifier-model/v2"  # v2: the manifest holds the whole preprocessing contract
 
 
@@ -76,8 +76,8 @@ def save_model_dir(output_uri: str, *, model_path: str, contract: Preprocessing,
             stats_model.save(local)
             with open(local, "rb") as f:
                 storage.write_bytes_atomic(storage.join(run_uri, STATS_FILE), f.read())
-            if stats_model.novelty is not None:
-                write_novelty(run_uri, stats_model.novelty, d)
+            if stats_model.none_forest is not None:
+                write_none_forest(run_uri, stats_model.none_forest, d)
         members["stats"] = stats_member_entry(stats_model, stats_weight)
     for name, obj in (extra_json or {}).items():
         storage.write_json_atomic(storage.join(run_uri, name), obj)
@@ -118,18 +118,17 @@ def stats_member_entry(stats_model, weight: float) -> dict:
     entry = {"file": STATS_FILE, "weight": float(weight), "mirror_tta": stats_model.mirror_tta,
              "temperature": float(stats_model.temperature), "descriptors": DESCRIPTORS_VERSION,
              "num_descriptors": NUM_DESCRIPTORS}
-    if stats_model.novelty is not None:
-        entry["novelty"] = {"file": NOVELTY_FILE, "threshold": stats_model.novelty.threshold,
-                            "k": stats_model.novelty.k, "reference_videos": int(len(stats_model.novelty.reference))}
+    if stats_model.none_forest is not None:
+        entry["none_of_22"] = {"file": NONE_FILE, "threshold": float(stats_model.none_threshold)}
     return entry
 
 
-def write_novelty(run_uri: str, novelty, tmp_dir: str) -> None:
-    """Store the statistics member's novelty reference (``novelty.npz``) in a run."""
-    local = os.path.join(tmp_dir, NOVELTY_FILE)
-    novelty.save(local)
+def write_none_forest(run_uri: str, forest, tmp_dir: str) -> None:
+    """Store the statistics member's "none of the 22" forest (``none_of_22.npz``) in a run."""
+    local = os.path.join(tmp_dir, NONE_FILE)
+    forest.save(local)
     with open(local, "rb") as f:
-        storage.write_bytes_atomic(storage.join(run_uri, NOVELTY_FILE), f.read())
+        storage.write_bytes_atomic(storage.join(run_uri, NONE_FILE), f.read())
 
 
 def _check_stats_member(member: dict, run_uri: str) -> None:
@@ -224,18 +223,18 @@ class LoadedModel:
         bounds = np.cumsum([0] + [len(c) for c in chunks])
         window_probs = [probs[bounds[i]:bounds[i + 1]] for i in range(len(chunks))]
         stats_probs: list = [None] * len(videos)
-        novelty: list = [None] * len(videos)
+        not_exercise: list = [None] * len(videos)
         if self.stats is not None:
             have = [i for i, (f, _, _) in enumerate(videos) if len(f)]
             if have:
                 x = np.stack([video_descriptors(*videos[i]) for i in have])
                 p = self.stats.predict_proba(x)
-                q = self.stats.novelty_probability(x)
+                q = self.stats.none_probability(x)
                 for k, i in enumerate(have):
                     stats_probs[i] = p[k]
-                    novelty[i] = None if q is None else float(q[k])
+                    not_exercise[i] = None if q is None else float(q[k])
         decisions = [decide(w, s, self.stats_weight) for w, s in zip(window_probs, stats_probs)]
-        decisions = [d if d is None or q is None else replace(d, novelty=q) for d, q in zip(decisions, novelty)]
+        decisions = [d if d is None or q is None else replace(d, not_exercise=q) for d, q in zip(decisions, not_exercise)]
         return decisions, window_probs
 
     def close(self) -> None:
@@ -248,12 +247,9 @@ def load_model_dir(uri: str) -> LoadedModel:
     run_uri, manifest, contract = read_manifest(uri)
     local = tempfile.mkdtemp(prefix="exc-loaded-")
     try:
-        src = storage.join(run_uri, MODEL_FILE)
-        if not storage.exists(src):
+        if not storage.exists(storage.join(run_uri, MODEL_FILE)):
             raise ModelDirError(f"model directory {run_uri} lacks {MODEL_FILE}")
-        fs, path = storage.filesystem(src)
-        with fs.open_input_stream(path) as fin, open(os.path.join(local, MODEL_FILE), "wb") as fout:
-            shutil.copyfileobj(fin, fout, 8 << 20)
+        _fetch(run_uri, MODEL_FILE, local)
         from .network import keras_module
 
         model = keras_module().models.load_model(os.path.join(local, MODEL_FILE), compile=False)
@@ -263,25 +259,25 @@ def load_model_dir(uri: str) -> LoadedModel:
             from .stats_model import StatsModel
 
             _check_stats_member(member, run_uri)
-            fs, path = storage.filesystem(storage.join(run_uri, member["file"]))
-            with fs.open_input_stream(path) as fin, open(os.path.join(local, STATS_FILE), "wb") as fout:
-                shutil.copyfileobj(fin, fout, 8 << 20)
-            novelty = None
-            if member.get("novelty"):
-                from .novelty import NoveltyModel
-
-                fs, path = storage.filesystem(storage.join(run_uri, member["novelty"]["file"]))
-                with fs.open_input_stream(path) as fin, open(os.path.join(local, NOVELTY_FILE), "wb") as fout:
-                    shutil.copyfileobj(fin, fout, 8 << 20)
-                novelty = NoveltyModel.load(os.path.join(local, NOVELTY_FILE))
-            stats = StatsModel.load(os.path.join(local, STATS_FILE), len(manifest["classes"]),
+            none = member.get("none_of_22") or {}
+            stats = StatsModel.load(_fetch(run_uri, member["file"], local), len(manifest["classes"]),
                                     bool(member.get("mirror_tta", True)), float(member.get("temperature", 1.0)),
-                                    novelty)
+                                    _fetch(run_uri, none["file"], local) if none else None,
+                                    float(none.get("threshold", 0.5)))
             weight = float(member["weight"])
     except BaseException:
         shutil.rmtree(local, ignore_errors=True)
         raise
     return LoadedModel(model, contract, list(manifest["classes"]), run_uri, manifest, local, stats, weight)
+
+
+def _fetch(run_uri: str, name: str, local_dir: str) -> str:
+    """Copy one file of a run (local or S3) into ``local_dir``; returns the local path."""
+    fs, path = storage.filesystem(storage.join(run_uri, name))
+    out = os.path.join(local_dir, os.path.basename(name))
+    with fs.open_input_stream(path) as fin, open(out, "wb") as fout:
+        shutil.copyfileobj(fin, fout, 8 << 20)
+    return out
 
 
 def read_run_json(run_uri: str, name: str):

@@ -106,9 +106,8 @@ class StatsConfig:
     weight: float = 1.0               # share of the stats member in the combined probabilities (network: 1 - weight)
     temperature: float = 1.0          # calibration of the forest's probabilities (``cv`` recommends one)
     seed: int = 0
-    novelty: bool = True              # keep a reference of the training videos for "none of the 22"
-    novelty_k: int = 3                # neighbours the novelty distance averages over
-    novelty_threshold: float = 1.0    # novelty score above which a video is flagged (chosen in cross-validation)
+    negatives_per_motion: int = 20    # synthetic non-exercise clips per motion for the "none of the 22" forest (0: off)
+    none_threshold: float = 0.5       # P(none of the 22) from which a video is flagged
 
     def __post_init__(self) -> None:
         _check(self.kind in ("random_forest", "extra_trees"), "stats.kind must be random_forest or extra_trees")
@@ -119,7 +118,8 @@ class StatsConfig:
         _check(self.synthetic_weight >= 0, "stats.synthetic_weight must be >= 0")
         _check(0.0 <= self.weight <= 1.0, "stats.weight must be in [0, 1]")
         _check(self.temperature > 0, "stats.temperature must be > 0")
-        _check(self.novelty_k >= 1, "stats.novelty_k must be >= 1")
+        _check(self.negatives_per_motion >= 0, "stats.negatives_per_motion must be >= 0")
+        _check(0.0 < self.none_threshold <= 1.0, "stats.none_threshold must be in (0, 1]")
 
 
 @dataclass(frozen=True)

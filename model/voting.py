@@ -54,7 +54,7 @@ class Decision:
     top3: list[tuple[int, float]]
     members: str                        # "network", "stats" or "network+stats"
     probabilities: np.ndarray | None = None   # (C,) the distribution the label was read from
-    novelty: float | None = None        # probability that the motion is none of the 22 (None: no novelty member)
+    not_exercise: float | None = None   # probability that the motion is none of the 22 (None: no such member)
 
 
 def decide(window_probs: np.ndarray | None, stats_probs: np.ndarray | None, stats_weight: float,

@@ -80,18 +80,45 @@ def bootstrap_interval(y_true: np.ndarray, y_pred: np.ndarray, n: int, seed: int
 
 
 def leave_one_source_out(stats: np.ndarray, y: np.ndarray, groups: np.ndarray, extra_stats: np.ndarray,
-                         extra_y: np.ndarray, n_classes: int, cfg) -> np.ndarray:
-    """Out-of-fold probabilities ``(n, n_classes)``: each group predicted by a model trained on all others."""
+                         extra_y: np.ndarray, n_classes: int, cfg,
+                         negatives: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Out-of-fold probabilities ``(n, n_classes)``: each group predicted by a model trained on all others; with
+    ``negatives``, also each video's out-of-fold probability of being none of the 22 ``(n,)``."""
     from ..model.stats_model import StatsModel
 
     probs = np.zeros((len(y), n_classes), np.float32)
+    none = np.zeros(len(y), np.float32) if negatives is not None and len(negatives) else None
     for g in sorted(set(groups.tolist())):
         held = groups == g
         x = np.concatenate([stats[~held], extra_stats])
         t = np.concatenate([y[~held], extra_y])
         w = np.concatenate([np.ones((~held).sum()), np.full(len(extra_y), cfg.synthetic_weight)])
-        probs[held] = StatsModel.fit(x, t, n_classes, cfg, sample_weight=w).predict_proba(stats[held])
-    return probs
+        model = StatsModel.fit(x, t, n_classes, cfg, sample_weight=w, negatives=negatives)
+        probs[held] = model.predict_proba(stats[held])
+        if none is not None:
+            none[held] = model.none_probability(stats[held])
+    return probs, none
+
+
+def none_of_22_report(real_none: np.ndarray, negative_none: np.ndarray, negative_motions: list[str],
+                      threshold: float) -> dict:
+    """The "none of the 22" flag in cross-validation: false flags on real clips of the 22 (out of fold) against
+    held-out synthetic non-exercise clips caught, and the AUROC of the score between the two."""
+    from sklearn.metrics import roc_auc_score
+
+    motions = np.array(negative_motions)
+    return {
+        "threshold": threshold,
+        "auroc_real_vs_synthetic_negatives": float(roc_auc_score(
+            np.r_[np.zeros(len(real_none)), np.ones(len(negative_none))], np.r_[real_none, negative_none])),
+        "real_false_flags": int((real_none >= threshold).sum()), "real_videos": int(len(real_none)),
+        "real_false_flag_rate": float((real_none >= threshold).mean()),
+        "real_score_p50_p95_max": [float(np.percentile(real_none, 50)), float(np.percentile(real_none, 95)),
+                                   float(real_none.max())],
+        "negatives_caught": float((negative_none >= threshold).mean()), "negative_videos": int(len(negative_none)),
+        "negatives_caught_per_motion": {m: float((negative_none[motions == m] >= threshold).mean())
+                                        for m in sorted(set(negative_motions))},
+    }
 
 
 def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class: int | None = None,
@@ -102,7 +129,7 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     from ..model.evaluation import compute_metrics
     from ..model.report import render_html
     from ..model.stats_model import StatsModel, stats_of
-    from .datasets import dataset_contract, read_videos, synthetic_videos
+    from .datasets import dataset_contract, negative_videos, read_videos, synthetic_videos
     from .runtime import quiet_ray_data, ray_session
 
     t0 = time.time()
@@ -127,7 +154,11 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
         if scfg.synthetic_per_class else []
     s_stats, s_y = stats_of(synth), np.array([index[v.label] for v in synth], np.int64)
 
-    raw = leave_one_source_out(stats, y, groups, s_stats, s_y, len(CLASSES), dataclasses.replace(scfg, temperature=1.0))
+    negatives = negative_videos(scfg.negatives_per_motion, contract, seed=cfg.train.seed + 2) \
+        if scfg.negatives_per_motion else []
+    n_stats = stats_of(negatives) if negatives else None
+    raw, real_none = leave_one_source_out(stats, y, groups, s_stats, s_y, len(CLASSES),
+                                          dataclasses.replace(scfg, temperature=1.0), negatives=n_stats)
     # calibration, nested: each source's probabilities get the temperature fitted on the other sources' only
     probs = np.zeros_like(raw)
     for g in sorted(set(groups.tolist())):
@@ -164,6 +195,14 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
         "predictions": [{"uri": v.uri, "source": v.group, "true": v.label, "predicted": CLASSES[p],
                          "confidence": float(c)} for v, p, c in zip(videos, pred, conf)],
     }
+    if real_none is not None:
+        # negatives the model never saw (another seed), scored by the model trained on every real source
+        unseen = negative_videos(max(1, scfg.negatives_per_motion // 2), contract, seed=cfg.train.seed + 3)
+        full = StatsModel.fit(np.concatenate([stats, s_stats]), np.concatenate([y, s_y]), len(CLASSES), scfg,
+                              sample_weight=np.r_[np.ones(len(y)), np.full(len(s_y), scfg.synthetic_weight)],
+                              negatives=n_stats)
+        result["none_of_22"] = none_of_22_report(real_none, full.none_probability(stats_of(unseen)),
+                                                 [v.uri.split("/")[2] for v in unseen], scfg.none_threshold)
     if synth:
         only = StatsModel.fit(s_stats, s_y, len(CLASSES), scfg).predict_proba(stats)
         result["synthetic_only"] = {k: compute_metrics(y, only.argmax(1), only.max(1), CLASSES)[k]
@@ -186,6 +225,10 @@ def summary_line(r: dict) -> str:
     if "synthetic_only" in r:
         s = r["synthetic_only"]
         line += f"; synthetic only -> real: {s['accuracy']:.3f} / {s['balanced_accuracy']:.3f}"
+    if "none_of_22" in r:
+        n = r["none_of_22"]
+        line += (f"; none of the 22: AUROC {n['auroc_real_vs_synthetic_negatives']:.3f}, real false flags "
+                 f"{n['real_false_flags']}/{n['real_videos']}, synthetic negatives caught {n['negatives_caught']:.3f}")
     return line
 
 

@@ -184,19 +184,36 @@ def synthetic_videos(per_class: int, contract: Preprocessing, classes: Sequence[
     sends it to training only.
     """
     from ..classes import CLASSES
+
+    rows = _synthetic_rows(classes or CLASSES, per_class, contract, seed, labelled=True)
+    return videos_from_rows(rows, group_column="group", labelled=True, train_only=True)
+
+
+def negative_videos(per_motion: int, contract: Preprocessing, *, seed: int = 0) -> list[Video]:
+    """``per_motion`` synthetic clips of each non-exercise motion (walking, stretching ...), unlabelled, made
+    exactly like :func:`synthetic_videos`: the negatives of the "none of the 22" forest."""
+    from ..synth.negatives import negative_names
+
+    rows = _synthetic_rows(negative_names(), per_motion, contract, seed, labelled=False)
+    return videos_from_rows(rows, group_column="group", labelled=False, train_only=True)
+
+
+def _synthetic_rows(motions: Sequence[str], per_motion: int, contract: Preprocessing, seed: int, *,
+                    labelled: bool) -> list[dict]:
     from ..synth.generate import landmark_clip
     from .decode import sample_mask_step
     from .rows import VideoMeta, landmarks_row
 
     rows = []
-    for label in (classes or CLASSES):
-        for i in range(per_class):
-            clip = landmark_clip(label, seed, i)
+    for name in motions:
+        for i in range(per_motion):
+            clip = landmark_clip(name, seed, i)
             keep = np.array([sample_mask_step(k, clip.fps, contract.sample_fps) for k in range(len(clip.landmarks))])
             idx = np.flatnonzero(keep)
-            meta = VideoMeta(uri=f"synthetic://{label}/{seed}/{i}", video_id=f"synthetic-{label}-{seed}-{i}",
-                             label=label, group=f"{SYNTHETIC_GROUP_PREFIX}{label}:{i}", width=clip.width,
-                             height=clip.height, fps=float(clip.fps), frame_count=len(clip.landmarks))
+            meta = VideoMeta(uri=f"synthetic://{name}/{seed}/{i}", video_id=f"synthetic-{name}-{seed}-{i}",
+                             label=name if labelled else None, group=f"{SYNTHETIC_GROUP_PREFIX}{name}:{i}",
+                             width=clip.width, height=clip.height, fps=float(clip.fps),
+                             frame_count=len(clip.landmarks))
             world = None if clip.world is None else clip.world[idx]
             rows.append(landmarks_row(meta, clip.landmarks[idx], world, idx, contract))
-    return videos_from_rows(rows, group_column="group", labelled=True, train_only=True)
+    return rows

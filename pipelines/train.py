@@ -94,16 +94,20 @@ def _windows_and_labels(videos, cfg, index):
 
 def fit_stats_member(train_videos: list, contract, cfg, index: dict):
     """The per-video statistics forest, on the training videos plus ``cfg.stats.synthetic_per_class`` fast-path
-    sequences per class (weighted ``cfg.stats.synthetic_weight``)."""
+    sequences per class (weighted ``cfg.stats.synthetic_weight``), and its "none of the 22" forest against
+    ``cfg.stats.negatives_per_motion`` synthetic clips of each non-exercise motion."""
     from ..model.stats_model import StatsModel, stats_of
-    from .datasets import synthetic_videos
+    from .datasets import negative_videos, synthetic_videos
 
     synth = synthetic_videos(cfg.stats.synthetic_per_class, contract, seed=cfg.train.seed + 1) \
         if cfg.stats.synthetic_per_class else []
     videos = list(train_videos) + synth
     weights = np.r_[np.ones(len(train_videos)), np.full(len(synth), cfg.stats.synthetic_weight)]
     y = np.array([index[v.label] for v in videos], np.int64)
-    return StatsModel.fit(stats_of(videos), y, len(index), cfg.stats, sample_weight=weights)
+    negatives = negative_videos(cfg.stats.negatives_per_motion, contract, seed=cfg.train.seed + 2) \
+        if cfg.stats.negatives_per_motion else []
+    return StatsModel.fit(stats_of(videos), y, len(index), cfg.stats, sample_weight=weights,
+                          negatives=stats_of(negatives) if negatives else None)
 
 
 def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int = 2, use_gpu: bool = False,

@@ -25,9 +25,8 @@ ANALYSIS_FIELDS = [
     pa.field("range_of_motion", pa.list_(_ROM)),           # per main joint of the dominant exercise, degrees
     pa.field("summary", pa.string()),                      # plain language, e.g. "squat: 8 reps, 2.1 s each, ..."
     pa.field("not_an_exercise_of_the_22", pa.bool_()),     # motion unlike every training video
-    pa.field("not_an_exercise_score", pa.float32()),       # the probability-like score behind it (flag at >= 0.5)
+    pa.field("not_an_exercise_score", pa.float32()),       # P(none of the 22) behind it (the model's threshold, 0.5)
 ]
-NOT_AN_EXERCISE_AT = 0.5
 
 
 def row_times(frame_index: np.ndarray, fps: float | None) -> np.ndarray:
@@ -38,7 +37,7 @@ def row_times(frame_index: np.ndarray, fps: float | None) -> np.ndarray:
 def span_classifier(model, features: np.ndarray, segments: np.ndarray, feature_frame: np.ndarray,
                     landmarks: np.ndarray, world: np.ndarray | None, *, width, height, sample_fps: float):
     """``classify(spans)`` for :func:`..analysis.video.analyse_video`: the model's decision on each span of
-    sampled frames, as ``(class probabilities, novelty probability)``."""
+    sampled frames, as ``(class probabilities, probability of none of the 22)``."""
     from ..features.descriptors import landmark_kinematics
 
     n_classes = len(model.classes)
@@ -52,14 +51,15 @@ def span_classifier(model, features: np.ndarray, segments: np.ndarray, feature_f
             inputs.append((features[keep], segments[keep], kin))
         decisions, _ = model.decide_videos(inputs)
         return [(np.full(n_classes, 1.0 / n_classes) if d is None else d.probabilities,
-                 None if d is None else d.novelty) for d in decisions]
+                 None if d is None else d.not_exercise) for d in decisions]
 
     return classify
 
 
 def analyse_row(model, decision, *, features, segments, feature_frame, landmarks, world, frame_index, fps, width,
-                height, sample_fps) -> dict:
+                height, sample_fps, settings=None) -> dict:
     """One scored video -> the :data:`ANALYSIS_FIELDS` values. ``decision``: the model's whole-video decision."""
+    from ..analysis.segments import SegmentSettings
     from ..analysis.signals import video_signals
     from ..analysis.video import analyse_video
 
@@ -70,13 +70,15 @@ def analyse_row(model, decision, *, features, segments, feature_frame, landmarks
                                height=height, sample_fps=sample_fps)
     video_label = None if decision is None else model.classes[decision.label]
     a = analyse_video(sig, model.classes, classify, video_label=video_label,
-                      video_confidence=None if decision is None else decision.confidence)
-    score = None if decision is None or decision.novelty is None else float(decision.novelty)
+                      video_confidence=None if decision is None else decision.confidence,
+                      settings=settings or SegmentSettings())
+    score = None if decision is None or decision.not_exercise is None else float(decision.not_exercise)
+    threshold = model.stats.none_threshold if model.stats is not None else 0.5
     return {
         "rep_count": a.rep_count, "rep_times_s": [round(x, 3) for x in a.rep_times_s],
         "segments": [{**s.to_dict(), "range_of_motion": [j.to_dict() for j in s.range_of_motion]}
                      for s in a.segments],
         "range_of_motion": [j.to_dict() for j in a.range_of_motion], "summary": a.summary,
-        "not_an_exercise_of_the_22": None if score is None else score >= NOT_AN_EXERCISE_AT,
+        "not_an_exercise_of_the_22": None if score is None else score >= threshold,
         "not_an_exercise_score": score, "_dominant": a.dominant_label,
     }

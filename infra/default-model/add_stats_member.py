@@ -18,7 +18,7 @@ import tempfile
 
 from exercise_classifier import storage
 from exercise_classifier.classes import CLASSES
-from exercise_classifier.model.artifacts import MANIFEST, STATS_FILE, read_manifest, stats_member_entry, write_novelty
+from exercise_classifier.model.artifacts import MANIFEST, STATS_FILE, read_manifest, stats_member_entry, write_none_forest
 from exercise_classifier.model.config import Config
 from exercise_classifier.pipelines.datasets import check_features_contract, read_videos
 from exercise_classifier.pipelines.runtime import ray_session
@@ -35,8 +35,8 @@ def main(features: str, model_dir: str, weight: float = 1.0, temperature: float 
     with tempfile.TemporaryDirectory() as d:
         stats.save(os.path.join(d, STATS_FILE))
         storage.write_bytes_atomic(storage.join(run_uri, STATS_FILE), open(os.path.join(d, STATS_FILE), "rb").read())
-        if stats.novelty is not None:
-            write_novelty(run_uri, stats.novelty, d)
+        if stats.none_forest is not None:
+            write_none_forest(run_uri, stats.none_forest, d)
     manifest.setdefault("members", {"network": {"file": manifest["model_file"]}})
     manifest["members"]["stats"] = {**stats_member_entry(stats, weight),
                                     "trained_on": {"videos": len(videos), "features": os.path.basename(features),
