@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "retrain": ("exercise_classifier.pipelines.retrain", "scheduled re-training: extract new, train, evaluate, promote "
                                                          "only past a margin"),
     "score": ("exercise_classifier.pipelines.score", "label a video library with a trained model (Ray Data)"),
+    "rep-check": ("exercise_classifier.pipelines.rep_check", "score predicted rep counts against counts made by eye"),
     "demo": ("exercise_classifier.pipelines.demo", "the whole chain on a small synthetic library"),
     "bench": ("exercise_classifier.pipelines.bench", "measure extraction throughput against the pose-only limit"),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -35,7 +36,8 @@ def test_default_model_is_small_complete_and_of_this_feature_version():
 def test_score_real_clips_with_the_default_model(real_dev, tmp_path, cli_env):
     lib = tmp_path / "archive"
     lib.mkdir()
-    picks = ["push-up/jintao-xu-pose-gif-push-up.mp4", "squat/jintao-xu-9.mp4", "plank/myoxyn-plank.mp4"]
+    # clips whose reps were counted by eye (tests/analysis/data/real_dev_reps.csv): 2 push-ups, 8 squats, a plank
+    picks = ["push-up/omartarek198-videos-pushup5.mp4", "squat/jurisimo00-squat.mp4", "plank/techbusa-videos-plank.mp4"]
     for i, rel in enumerate(picks):  # neutral names: nothing about the label reaches the scorer
         shutil.copy(real_dev / rel, lib / f"v{i}.mp4")
     out = tmp_path / "preds"
@@ -47,3 +49,10 @@ def test_score_real_clips_with_the_default_model(real_dev, tmp_path, cli_env):
     assert len(rows) == 3 and all(r["status"] == "ok" and r["predicted_label"] in CLASSES for r in rows)
     assert all(r["label"] is None for r in rows)
     assert "predicted" in proc.stdout and (out / "predictions.csv").exists()
+    by_clip = {Path(r["uri"]).name: r for r in rows}
+    counted = {r["path"]: r for r in csv.DictReader(open(Path(__file__).parents[1] / "analysis/data/real_dev_reps.csv"))}
+    for i, rel in enumerate(picks):
+        r, truth = by_clip[f"v{i}.mp4"], counted[rel]
+        assert r["not_an_exercise_of_the_22"] is False, r
+        assert abs(r["rep_count"] - int(truth["reps"])) <= 1, (rel, r["rep_count"], truth["reps"], r["summary"])
+        assert r["summary"] and r["segments"]

@@ -61,7 +61,14 @@ def test_one_prediction_row_per_video_with_the_documented_schema(scored):
         if r["members"] != "network":   # a blended or statistics decision ranks by probability; a network vote
             assert r["top3_scores"] == sorted(r["top3_scores"], reverse=True)  # ranks by votes (model/voting.py)
         assert r["num_windows"] == len(r["window_labels"]) == len(r["window_confidences"]) >= 1
-        assert r["uncertain"] == (r["confidence"] < 0.5)
+        assert r["uncertain"] == (r["confidence"] < 0.5 or r["not_an_exercise_of_the_22"])
+        # the per-video analysis: segments tile the clip in order, their reps add up to the video's
+        segs = r["segments"]
+        assert segs and segs[0]["start_s"] == pytest.approx(0.0, abs=0.2), segs
+        assert all(a["end_s"] == pytest.approx(b["start_s"]) and a["start_s"] < a["end_s"] for a, b in zip(segs, segs[1:]))
+        assert r["rep_count"] == len(r["rep_times_s"]) == sum(x["reps"] for x in segs)
+        assert r["summary"] and isinstance(r["not_an_exercise_of_the_22"], bool)
+        assert 0.0 <= r["not_an_exercise_score"] <= 1.0
     assert summary["videos_scored"] == len(rows)
     assert sum(summary["status_counts_this_run"].values()) == len(rows)
 

@@ -53,8 +53,9 @@ def test_training_learns_and_writes_a_versioned_run(trained):
     from exercise_classifier.features.descriptors import DESCRIPTORS_VERSION, NUM_DESCRIPTORS
     assert manifest["members"]["stats"] == {"file": "forest.npz", "weight": 1.0, "mirror_tta": True,
                                           "temperature": 1.0, "descriptors": DESCRIPTORS_VERSION,
-                                          "num_descriptors": NUM_DESCRIPTORS}
-    assert (run / "forest.npz").is_file()
+                                          "num_descriptors": NUM_DESCRIPTORS,
+                                          "none_of_22": {"file": "none_of_22.npz", "threshold": 0.5}}
+    assert (run / "forest.npz").is_file() and (run / "none_of_22.npz").is_file()
     assert json.loads((run / "config.json").read_text())["train"]["epochs"] == 12
 
 

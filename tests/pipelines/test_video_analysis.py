@@ -1,0 +1,82 @@
+"""The analysis columns with the shipped model: a synthetic workout (the generator knows its sets and reps) and
+non-exercise motion, through the same function score's model stage calls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exercise_classifier.contract import Preprocessing
+from exercise_classifier.features.descriptors import landmark_kinematics
+from exercise_classifier.pipelines.decode import sample_mask_step
+from exercise_classifier.pipelines.rows import VideoMeta, landmarks_row
+from exercise_classifier.pipelines.video_analysis import ANALYSIS_FIELDS, analyse_row
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    from exercise_classifier.model.artifacts import load_model_dir
+    from exercise_classifier.pipelines.score import default_model_uri
+
+    m = load_model_dir(default_model_uri())
+    yield m
+    m.close()
+
+
+def _analyse(model, landmarks, world, fps, width, height):
+    """Sample like extract, featurise like extract, decide and analyse like score."""
+    contract = Preprocessing()
+    idx = np.flatnonzero([sample_mask_step(k, fps, contract.sample_fps) for k in range(len(landmarks))])
+    meta = VideoMeta(uri="mem://clip", video_id="clip", label=None, group=None, width=width, height=height,
+                     fps=float(fps), frame_count=len(landmarks))
+    row = landmarks_row(meta, landmarks[idx], world[idx], idx, contract)
+    f = np.asarray(row["features"], np.float32)
+    seg = np.asarray(row["feature_segment"])
+    lm = np.asarray(row["landmarks"], np.float32)
+    wl = np.asarray(row["world_landmarks"], np.float32)
+    decision = model.decide_videos([(f, seg, landmark_kinematics(lm, wl, width=width, height=height,
+                                                                 fps=contract.sample_fps))])[0][0]
+    out = analyse_row(model, decision, features=f, segments=seg, feature_frame=np.asarray(row["feature_frame"]),
+                      landmarks=lm, world=wl, frame_index=idx, fps=fps, width=width, height=height,
+                      sample_fps=contract.sample_fps)
+    return decision, out
+
+
+def test_workout_sets_rest_and_reps(default_model):
+    from exercise_classifier.synth.workouts import workout_clip
+
+    w = workout_clip(["squat", "shoulder press"], 77, 0)
+    _, out = _analyse(default_model, w.landmarks, w.world, w.fps, w.width, w.height)
+    assert set(out) - {"_dominant"} == {f.name for f in ANALYSIS_FIELDS}
+    truth = [s for s in w.segments if s.label != "rest"]
+    sets = [s for s in out["segments"] if s["label"] != "rest"]
+    assert [s["label"] for s in sets] == [s.label for s in truth], out["segments"]
+    for got, want in zip(sets, truth):
+        assert abs(got["start_s"] - want.start_s) <= 1.0 and abs(got["end_s"] - want.end_s) <= 1.0, (got, want)
+        assert abs(got["reps"] - want.reps) <= 1, (got, want)
+        assert got["range_of_motion"] and got["range_of_motion"][0]["range_deg"] > 30
+    assert out["rep_count"] == sum(s["reps"] for s in sets)
+    assert out["segments"][0]["label"] == "rest"   # the lead-in is not a set
+    assert "squat" in out["summary"] and "shoulder press" in out["summary"]
+    assert out["not_an_exercise_of_the_22"] is False
+
+
+@pytest.mark.parametrize("motion", ["walking", "jumping jacks", "arm circles"])
+def test_non_exercise_motion_is_flagged(default_model, motion):
+    from exercise_classifier.synth.generate import landmark_clip
+
+    c = landmark_clip(motion, 2024, 0)
+    decision, out = _analyse(default_model, c.landmarks, c.world, c.fps, c.width, c.height)
+    assert out["not_an_exercise_of_the_22"] is True and out["not_an_exercise_score"] >= 0.5, out
+
+
+@pytest.mark.parametrize("label", ["squat", "push-up", "barbell biceps curl", "plank"])
+def test_exercises_are_not_flagged_and_reps_match(default_model, label):
+    from exercise_classifier.synth.generate import landmark_clip
+
+    c = landmark_clip(label, 2024, 1)
+    _, out = _analyse(default_model, c.landmarks, c.world, c.fps, c.width, c.height)
+    assert out["not_an_exercise_of_the_22"] is False, out
+    assert abs(out["rep_count"] - c.reps) <= 1, (out["rep_count"], c.reps)
