@@ -185,7 +185,8 @@ def _segment_text(s: Segment) -> str:
             text += f" (+/- {j.rep_sd_deg:.0f})"
         parts.append(text)
         if j.left_right_diff_deg is not None:
-            parts.append(f"left/right within {max(j.left_right_diff_deg, 1.0):.0f} deg")
+            d = j.left_right_diff_deg
+            parts.append(f"left/right within {max(d, 1.0):.0f} deg" if d <= 10 else f"left/right differ by {d:.0f} deg")
     return f"{s.label}: " + ", ".join(parts)
 
 

@@ -34,6 +34,7 @@ from .video_analysis import ANALYSIS_FIELDS, analyse_row
 log = logging.getLogger(__name__)
 
 SUMMARY_NAME = "_summary.json"
+REPORT_NAME = "report.html"      # per-library report: counts, and per video a timeline and a summary
 VIDEOS_PER_SHARD = 8
 UNCERTAIN_BELOW = 0.5
 LABELS_AUTO = "auto"
@@ -186,8 +187,15 @@ class ModelActor:
         except Exception as exc:  # noqa: BLE001 -- keep the video's label; say what failed
             log.warning("analysis of %s failed: %s: %s", pred["uri"], type(exc).__name__, exc)
             return
-        extra.pop("_dominant", None)
+        dominant = extra.pop("_dominant", None)
         pred.update(extra)
+        exercises = {s["label"] for s in extra["segments"] if s["label"] != "rest"}
+        if len(exercises) > 1 and dominant:
+            # several exercises: the whole-video decision mixed them; the video's label is the one done longest
+            main = max((s for s in extra["segments"] if s["label"] == dominant), key=lambda s: s["end_s"] - s["start_s"])
+            reason = f"several exercises ({', '.join(sorted(exercises))}); labelled by the longest"
+            pred.update(predicted_label=dominant, confidence=main["confidence"], uncertain=True,
+                        uncertain_reason="; ".join(filter(None, [pred["uncertain_reason"], reason])))
         if extra["not_an_exercise_of_the_22"]:
             pred["uncertain"] = True
             reason = f"motion unlike every training video (score {extra['not_an_exercise_score']:.2f})"
@@ -322,6 +330,11 @@ def run_score(
     all_preds = storage.read_parquet_dir(output_uri)
     if write_csv and all_preds is not None:
         _write_csv(all_preds, storage.join(output_uri, "predictions.csv"))
+    if all_preds is not None:
+        from .score_report import render_library_report
+
+        storage.write_bytes_atomic(storage.join(output_uri, REPORT_NAME),
+                                   render_library_report(all_preds).encode())
     summary = {
         "output": output_uri, "model": model_dir, "videos_found": len(tasks), "videos_scored": plan.todo,
         "videos_skipped_already_done": plan.already_done, "videos_retried": plan.retrying,
@@ -348,7 +361,8 @@ def _shard_files(features_uri: str) -> list[str]:
 
 def _write_csv(table: pa.Table, uri: str) -> None:
     df = table.select(["uri", "label", "status", "error", "predicted_label", "confidence", "uncertain",
-                       "top3_labels", "top3_scores", "num_windows"]).to_pandas()
+                       "top3_labels", "top3_scores", "num_windows", "rep_count", "not_an_exercise_of_the_22",
+                       "summary"]).to_pandas()
     df["top3_labels"] = df["top3_labels"].map(lambda v: "|".join(v) if v is not None else "")
     df["top3_scores"] = df["top3_scores"].map(lambda v: "|".join(f"{x:.4f}" for x in v) if v is not None else "")
     storage.write_bytes_atomic(uri, df.sort_values("uri").to_csv(index=False).encode())

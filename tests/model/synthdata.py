@@ -60,7 +60,10 @@ def trained_run(tmp_path_factory, epochs: int = 12, synthetic: int = 1) -> dict:
     base = tmp_path_factory.mktemp("trained")
     features = write_shards(synthetic_rows(), base / "features")
     output = str(base / "models")
-    cfg = Config().replace("train", epochs=epochs, early_stopping_patience=50)
+    # a few synthetic and non-exercise clips per class for the statistics member: the defaults (20 per class of
+    # all 22, 20 per motion) cost ~15 s of featurising per training and test nothing more
+    cfg = Config().replace("train", epochs=epochs, early_stopping_patience=50).replace(
+        "stats", synthetic_per_class=3, negatives_per_motion=3)
     t0 = time.time()
     summary = run_train(features, output, cfg=cfg, num_workers=2, synthetic=synthetic)
     _CACHE["run"] = {"features": features, "output": output, "summary": summary, "seconds": time.time() - t0,

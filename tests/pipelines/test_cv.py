@@ -21,8 +21,10 @@ def test_cv_holds_out_whole_sources_and_reports_the_protocol(ray_local, tmp_path
     rows[0]["group"] = "lonely-source"                                           # one more source of one video
     feats = synthdata.write_shards(rows, tmp_path / "f")
     out = tmp_path / "cv"
+    small = tmp_path / "small.json"   # 13 folds x 2 forests: fewer trees and negatives keep this test short
+    small.write_text(json.dumps({"stats": {"n_trees": 100, "negatives_per_motion": 4}}))
     assert main(["cv", "--features", feats, "--output", str(out), "--synthetic-per-class", "2",
-                 "--bootstrap", "50"]) == 0
+                 "--bootstrap", "50", "--config", str(small)]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("cv (leave-one-source-out, 24 videos, 13 sources): top-1")
     r = json.loads((out / "cv.json").read_text())
@@ -35,6 +37,10 @@ def test_cv_holds_out_whole_sources_and_reports_the_protocol(ray_local, tmp_path
     assert lo <= r["video"]["accuracy"] <= hi
     assert r["single_source_classes"]["classes"] == [] and r["synthetic_train_videos"] == 44
     assert 0.0 <= r["synthetic_only"]["accuracy"] <= 1.0
+    none = r["none_of_22"]   # false flags are counted on every (out-of-fold) video, negatives never seen in training
+    assert none["real_videos"] == r["videos"] and 0 <= none["real_false_flags"] <= r["videos"]
+    assert set(none["negatives_caught_per_motion"]) == {"walking", "standing", "stretching", "jumping jacks", "lunge",
+                                                        "arm circles"}
     pairs = {tuple(p["pair"]): p for p in r["look_alike_pairs"]}
     assert ("hammer curl", "barbell biceps curl") in pairs and pairs[("hammer curl", "barbell biceps curl")]["clips"] == [0, 6]
 

@@ -33,7 +33,7 @@ def eval_set(tmp_path_factory):
 @pytest.fixture()
 def quick_config(tmp_path):
     p = tmp_path / "quick.json"
-    p.write_text(json.dumps({"train": {"epochs": 2}}))
+    p.write_text(json.dumps({"train": {"epochs": 2}, "stats": {"synthetic_per_class": 3, "negatives_per_motion": 3}}))
     return str(p)
 
 
