@@ -29,3 +29,37 @@ def rep_count_scores(errors: Sequence[int]) -> dict:
         return {"clips": 0, "exact": None, "off_by_one": None, "mae": None}
     return {"clips": int(len(e)), "exact": float((e == 0).mean()), "off_by_one": float((e <= 1).mean()),
             "mae": float(e.mean())}
+
+
+def match_sets(predicted: Sequence[dict], truth: Sequence[dict]) -> list[dict]:
+    """Each true set against the predicted exercise segment overlapping it most (``rest`` segments ignored).
+
+    Both are dicts with ``start_s``, ``end_s``, ``label``, ``reps`` (truth may add ``partial``). A true set no
+    prediction overlaps is ``found: False`` with its boundary errors infinite.
+    """
+    sets = [p for p in predicted if p["label"] != "rest"]
+    out = []
+    for t in truth:
+        overlap = [(min(p["end_s"], t["end_s"]) - max(p["start_s"], t["start_s"]), p) for p in sets]
+        overlap = [o for o in overlap if o[0] > 0]
+        if not overlap:
+            out.append({"label": t["label"], "found": False, "label_ok": False, "start_error_s": float("inf"),
+                        "end_error_s": float("inf"), "rep_error": -int(t["reps"])})
+            continue
+        p = max(overlap, key=lambda o: o[0])[1]
+        out.append({"label": t["label"], "found": True, "predicted": p["label"], "label_ok": p["label"] == t["label"],
+                    "start_error_s": abs(p["start_s"] - t["start_s"]), "end_error_s": abs(p["end_s"] - t["end_s"]),
+                    "rep_error": rep_count_error(int(p["reps"]), int(t["reps"]), int(t.get("partial", 0)))})
+    return out
+
+
+def set_scores(matches: Sequence[dict], predicted_sets: int, within_s: float = 1.0) -> dict:
+    """Matched sets -> label accuracy, share of boundaries within ``within_s``, median boundary error, reps."""
+    if not matches:
+        return {"sets": 0}
+    b = np.array([m[k] for m in matches for k in ("start_error_s", "end_error_s")])
+    return {"sets": len(matches), "predicted_sets": int(predicted_sets),
+            "label_accuracy": float(np.mean([m["label_ok"] for m in matches])),
+            f"boundaries_within_{within_s:g}s": float((b <= within_s).mean()),
+            "median_boundary_error_s": float(np.median(b)),
+            "reps": rep_count_scores([m["rep_error"] for m in matches])}

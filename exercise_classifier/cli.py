@@ -23,7 +23,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "retrain": ("exercise_classifier.pipelines.retrain", "scheduled re-training: extract new, train, evaluate, promote "
                                                          "only past a margin"),
     "score": ("exercise_classifier.pipelines.score", "label a video library with a trained model (Ray Data)"),
-    "rep-check": ("exercise_classifier.pipelines.rep_check", "score predicted rep counts against counts made by eye"),
+    "analysis-check": ("exercise_classifier.pipelines.analysis_check",
+                       "score predicted reps and sets against counts made by eye / joined clips' truth"),
     "demo": ("exercise_classifier.pipelines.demo", "the whole chain on a small synthetic library"),
     "bench": ("exercise_classifier.pipelines.bench", "measure extraction throughput against the pose-only limit"),
 }

@@ -68,7 +68,7 @@ def main(prefix: str) -> None:
     for where in ("multi", "single"):
         out[f"{where}_features"] = _rows(f"{prefix}/{where}/features", feature_cols)
         out[f"{where}_pred"] = _rows(f"{prefix}/{where}/pred", pred_cols)
-    print(json.dumps(out))
+    print("RESULT " + json.dumps(out), flush=True)  # Ray's own lines can follow on stdout
 
 
 if __name__ == "__main__":

@@ -76,7 +76,9 @@ def main(job: str, lib: str, out: str) -> None:
     summary = result.get("summary")
     columns = ["uri", "status"] + (["predicted_label"] if job == "score" else [])
     rows = storage.read_parquet_dir(out, columns=columns).to_pylist()
-    print(json.dumps({"summary": summary, "rows": rows, "killed": killed, "error": result.get("error")}))
+    # prefixed: a raylet line about the killed node can reach stdout after it
+    print("RESULT " + json.dumps({"summary": summary, "rows": rows, "killed": killed, "error": result.get("error")}),
+          flush=True)
     ray.shutdown()
     cluster.shutdown()
 

@@ -29,7 +29,7 @@ def test_node_removed_mid_job_loses_and_duplicates_nothing(job, tmp_path, synth_
         capture_output=True, text=True, env={**cli_env, "RAY_AUTH_MODE": "disabled"}, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))[7:])
     context = {k: result[k] for k in ("killed", "error", "summary")}
     assert result["error"] is None, context
     assert result["killed"].get("nodes_before") == 2 and result["killed"].get("replacement_added"), context

@@ -35,7 +35,7 @@ def test_whole_chain_on_a_three_node_cluster_over_s3_matches_a_single_node(s3_bu
         capture_output=True, text=True, env={**cli_env, "RAY_AUTH_MODE": "disabled"}, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
-    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    r = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))[7:])
     assert r["nodes"] == 3 and r["actor_nodes"] >= 2, (r["nodes"], r["actor_nodes"])
     run = r["train_run"]
     assert run.startswith(f"{s3_bucket}/multi/models/runs/")

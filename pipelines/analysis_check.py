@@ -1,0 +1,119 @@
+"""``exercise-classifier analysis-check``: score a library's per-video analysis against a truth made by eye.
+
+Reads the prediction shards ``score`` wrote and either or both of:
+
+* ``--counts CSV``: rep counts by eye (``path,reps,partial_start,partial_end,confidence``), e.g.
+  ``tests/analysis/data/real_dev_reps.csv``: off-by-one accuracy and mean absolute error of ``rep_count``, over all
+  counted clips and over those marked ``clear``;
+* ``--segments JSON``: the sets of multi-exercise videos (``infra/analysis/concatenate_clips.py`` writes one):
+  set label accuracy, share of set boundaries within 1 s, reps per set.
+
+``path`` / ``video`` are matched as the end of a prediction's URI, so the truth travels with the clips, not with where
+the library is mounted. Prints a per-clip table; ``--output`` writes the whole result as JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .. import storage
+from ..errors import UserError, require
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--predictions", required=True, help="folder or s3:// prefix with score's prediction shards")
+    p.add_argument("--counts", default=None, help="CSV of rep counts made by eye (see the module doc)")
+    p.add_argument("--segments", default=None, help="JSON of the true sets of multi-exercise videos")
+    p.add_argument("--output", default=None, help="write the result as JSON here")
+
+
+def read_counts(uri: str) -> list[dict]:
+    rows = list(csv.DictReader(io.StringIO(storage.read_bytes(uri).decode())))
+    need = {"path", "reps", "partial_start", "partial_end"}
+    require(bool(rows) and need <= set(rows[0]), f"{uri} needs the columns {sorted(need)}")
+    return rows
+
+
+def _by_path(preds: list[dict], path: str) -> dict | None:
+    found = [p for p in preds if p["uri"].endswith("/" + path) or p["uri"] == path]
+    return found[0] if found else None
+
+
+def check_counts(preds: list[dict], counts: list[dict]) -> dict:
+    from ..analysis.metrics import rep_count_error, rep_count_scores
+
+    clips, missing = [], []
+    for c in counts:
+        p = _by_path(preds, c["path"])
+        if p is None or p["rep_count"] is None:
+            missing.append(c["path"])
+            continue
+        partial = int(c["partial_start"] or 0) + int(c["partial_end"] or 0)
+        clips.append({"path": c["path"], "reps": int(c["reps"]), "partial": partial,
+                      "confidence": c.get("confidence", ""), "predicted": int(p["rep_count"]),
+                      "predicted_label": p["predicted_label"],
+                      "error": rep_count_error(int(p["rep_count"]), int(c["reps"]), partial)})
+    clear = [c["error"] for c in clips if c["confidence"] == "clear"]
+    return {"all": rep_count_scores([c["error"] for c in clips]), "clear": rep_count_scores(clear),
+            "not_found": missing, "clips": clips}
+
+
+def check_segments(preds: list[dict], truth: list[dict]) -> dict:
+    from ..analysis.metrics import match_sets, set_scores
+
+    matches, videos, missing, predicted_sets = [], [], [], 0
+    for v in truth:
+        p = _by_path(preds, v["video"])
+        if p is None or p["segments"] is None:
+            missing.append(v["video"])
+            continue
+        m = match_sets(p["segments"], v["sets"])
+        predicted_sets += sum(s["label"] != "rest" for s in p["segments"])
+        matches += m
+        videos.append({"video": v["video"], "predicted_label": p["predicted_label"], "sets": m})
+    return {"scores": set_scores(matches, predicted_sets), "not_found": missing, "videos": videos}
+
+
+def run_analysis_check(predictions_uri: str, counts_uri: str | None = None, segments_uri: str | None = None) -> dict:
+    require(counts_uri is not None or segments_uri is not None, "give --counts, --segments or both")
+    table = storage.read_parquet_dir(predictions_uri, columns=["uri", "predicted_label", "rep_count", "segments"])
+    if table is None:
+        raise UserError(f"no prediction shards under {predictions_uri}")
+    preds = table.to_pylist()
+    out = {}
+    if counts_uri is not None:
+        out["reps"] = check_counts(preds, read_counts(counts_uri))
+        require(bool(out["reps"]["clips"]), f"none of the counted clips is among the predictions in {predictions_uri}")
+    if segments_uri is not None:
+        out["segments"] = check_segments(preds, json.loads(storage.read_bytes(segments_uri)))
+        require(bool(out["segments"]["videos"]), f"none of the videos in {segments_uri} is among the predictions")
+    return out
+
+
+def run(args) -> int:
+    r = run_analysis_check(args.predictions, args.counts, args.segments)
+    if "reps" in r:
+        for c in r["reps"]["clips"]:
+            print(f"  {c['error']:+3d}  predicted {c['predicted']:3d}  counted {c['reps']:3d}"
+                  f"{'+' + str(c['partial']) if c['partial'] else '  '}  {c['confidence']:6s} {c['path']}")
+        for k in ("all", "clear"):
+            s = r["reps"][k]
+            if s["clips"]:
+                print(f"reps ({k}, {s['clips']} clips): off-by-one {s['off_by_one']:.3f}, MAE {s['mae']:.2f}, "
+                      f"exact {s['exact']:.3f}")
+        if r["reps"]["not_found"]:
+            print(f"  {len(r['reps']['not_found'])} counted clips not among the predictions (or without a count)")
+    if "segments" in r:
+        for v in r["segments"]["videos"]:
+            print(f"  {v['video']}: " + "; ".join(
+                f"{m['label']} -> {m.get('predicted', 'missed')} ({m['start_error_s']:.1f}/{m['end_error_s']:.1f} s, "
+                f"reps {m['rep_error']:+d})" for m in v["sets"]))
+        s = r["segments"]["scores"]
+        print(f"sets ({s['sets']} true, {s['predicted_sets']} predicted): label accuracy {s['label_accuracy']:.3f}, "
+              f"boundaries within 1 s {s['boundaries_within_1s']:.3f} (median {s['median_boundary_error_s']:.2f} s), "
+              f"reps off-by-one {s['reps']['off_by_one']:.3f}, MAE {s['reps']['mae']:.2f}")
+    if args.output:
+        storage.write_bytes_atomic(args.output, json.dumps(r, indent=1, default=float).encode())
+    return 0
