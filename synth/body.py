@@ -133,18 +133,15 @@ class Skeleton:
 
     def rotate_x_about(self, angle: np.ndarray, pivot: np.ndarray) -> None:
         """Rotate the whole body by per-frame ``angle`` (deg) about the world x axis through (T,3) ``pivot``."""
-        rot = _rot_x(angle)
-        for k in self.joints:
-            self.joints[k] = _apply(rot, self.joints[k] - pivot) + pivot
-        for k in self.frames:
-            self.frames[k] = np.einsum("tij,tjk->tik", rot, self.frames[k])
-        for k in self.vectors:
-            self.vectors[k] = _apply(rot, self.vectors[k])
+        self._rotate_about(_rot_x(angle), pivot)
 
     def rotate_y_about(self, angle: np.ndarray, pivot: np.ndarray) -> None:
         """Turn the whole body by per-frame ``angle`` (deg, + turns the facing direction towards world +x) about the
         vertical axis through (T,3) or (3,) ``pivot`` (a heading: walking across the frame, turning around)."""
-        rot = _rot_y(angle)
+        self._rotate_about(_rot_y(angle), pivot)
+
+    def _rotate_about(self, rot: np.ndarray, pivot: np.ndarray) -> None:
+        """Apply per-frame rotations ``(T,3,3)`` about ``pivot`` to joints, segment frames and direction vectors."""
         for k in self.joints:
             self.joints[k] = _apply(rot, self.joints[k] - pivot) + pivot
         for k in self.frames:

@@ -48,7 +48,7 @@ def write_shards(rows: list[dict], out_dir, per_shard: int = 10, contract=None) 
     return out
 
 
-def trained_run(tmp_path_factory, epochs: int = 12, synthetic: int = 1) -> dict:
+def trained_run(tmp_path_factory, epochs: int = 6, synthetic: int = 1) -> dict:
     """Train once per session (2 Ray Train workers) and return paths + summary; later calls reuse it."""
     if "run" in _CACHE:
         return _CACHE["run"]

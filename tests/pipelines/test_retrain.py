@@ -55,7 +55,7 @@ def test_first_model_is_promoted_then_a_candidate_that_does_not_beat_it_is_kept(
                                                                                tmp_path, capsys):
     models = tmp_path / "models"
     base = ["--features", trained["features"], "--eval-features", eval_set, "--models", str(models),
-            "--config", quick_config]
+            "--config", quick_config, "--num-workers", "1"]
     code, first = _retrain(capsys, *base)
     assert code == 0 and first["promote"] and first["current"] is None, first
     assert first["reason"].startswith("no current model")

@@ -42,7 +42,7 @@ def test_training_learns_and_writes_a_versioned_run(trained):
     assert metrics["video"]["accuracy"] >= 0.5, metrics["video"]
     assert metrics["window"]["accuracy"] >= 0.5, metrics["window"]
     history = json.loads((run / "history.json").read_text())
-    assert len(history["loss"]) == summary["epochs_run"] == 12
+    assert len(history["loss"]) == summary["epochs_run"] == 6
     assert history["loss"][-1] < history["loss"][0]
     assert {"val_accuracy", "val_loss", "lr", "epoch_s"} <= set(history)
     manifest = json.loads((run / "manifest.json").read_text())
@@ -56,7 +56,7 @@ def test_training_learns_and_writes_a_versioned_run(trained):
                                           "num_descriptors": NUM_DESCRIPTORS,
                                           "none_of_22": {"file": "none_of_22.npz", "threshold": 0.5}}
     assert (run / "forest.npz").is_file() and (run / "none_of_22.npz").is_file()
-    assert json.loads((run / "config.json").read_text())["train"]["epochs"] == 12
+    assert json.loads((run / "config.json").read_text())["train"]["epochs"] == 6
 
 
 def test_split_is_video_level_and_grouped(trained):
