@@ -25,13 +25,14 @@ def colour(label: str) -> str:
 
 
 def timeline_svg(segments: Sequence[dict], rep_times_s: Sequence[float], duration_s: float, *,
-                 width: int = 640, height: int = 46) -> str:
-    """``segments``: dicts with ``start_s``, ``end_s``, ``label``, ``reps`` (as in score's ``segments`` column)."""
+                 width: int = 640, height: int = 46, standalone: bool = False) -> str:
+    """``segments``: dicts with ``start_s``, ``end_s``, ``label``, ``reps`` (as in score's ``segments`` column).
+    ``standalone``: an ``.svg`` file of its own (needs the SVG namespace); inline in HTML it does not."""
     duration = max(float(duration_s), max((s["end_s"] for s in segments), default=0.0), 1e-6)
     x = lambda t: 4 + (width - 8) * float(t) / duration  # noqa: E731
     bar_y, bar_h = 4, 22
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'font-family="sans-serif" font-size="10">']
+    xmlns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
+    parts = [f'<svg{xmlns} width="{width}" height="{height}" font-family="sans-serif" font-size="10">']
     for s in segments:
         x0, x1 = x(s["start_s"]), x(s["end_s"])
         label = html.escape(s["label"])

@@ -125,8 +125,9 @@ def _fmt(v) -> str:
 
 
 def render_html(results: dict, *, title: str, history: dict | None = None,
-                confidences: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> str:
-    """``results``: {"video": metrics, "window": metrics, ...}; ``confidences``: level -> (confidence, correct)."""
+                confidences: dict[str, tuple[np.ndarray, np.ndarray]] | None = None, extra_html: str = "") -> str:
+    """``results``: {"video": metrics, "window": metrics, ...}; ``confidences``: level -> (confidence, correct);
+    ``extra_html``: sections appended after the metrics (evaluate's per-video analysis)."""
     parts = [f"<h1>{html.escape(title)}</h1>"]
     meta = {k: v for k, v in results.items() if k not in ("video", "window")}
     if meta:
@@ -148,4 +149,4 @@ def render_html(results: dict, *, title: str, history: dict | None = None,
     style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:.5em 0}"
              "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}img{max-width:100%;display:block}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+            f"<style>{style}</style></head><body>{''.join(parts)}{extra_html}</body></html>")

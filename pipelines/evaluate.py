@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pyarrow as pa
+
 from .. import storage
 from ..errors import require
 from .runtime import add_ray_arguments
@@ -79,10 +81,15 @@ def run_evaluate(model_uri: str, features_uri: str | None = None, output_uri: st
         ev = evaluate_videos(loaded, videos, loaded.classes)
         metrics = {"model_run": loaded.run_uri, "features": features_uri, "split": split, **ev.results}
         history = read_run_json(loaded.run_uri, "history.json")
+        analysed = analysis_rows(loaded, features_uri, {v.video_id for v in videos})
+        for p in ev.predictions:
+            a = analysed.get(p["video_id"])
+            if a is not None:
+                p.update({k: a[k] for k in ("rep_count", "summary", "not_an_exercise_of_the_22")})
         storage.write_json_atomic(storage.join(output_uri, "metrics.json"), metrics)
         storage.write_json_atomic(storage.join(output_uri, "predictions.json"), ev.predictions)
         html_doc = render_html(metrics, title=f"exercise-classifier evaluation ({split})", history=history,
-                               confidences=ev.confidences)
+                               confidences=ev.confidences, extra_html=analysis_section(analysed))
         storage.write_bytes_atomic(storage.join(output_uri, "report.html"), html_doc.encode())
     finally:
         loaded.close()
@@ -92,6 +99,45 @@ def run_evaluate(model_uri: str, features_uri: str | None = None, output_uri: st
             "macro_f1": metrics["video"].get("macro_f1"),
             "window_accuracy": metrics["window"].get("accuracy"),
             "videos_without_windows": metrics["videos_without_windows"]}
+
+
+def analysis_rows(model, features_uri: str, video_ids: set[str], limit: int = 2000) -> dict[str, dict]:
+    """The per-video analysis (reps, sets, summary) of the evaluated videos, for the report: the first ``limit``
+    by URI, read straight from the shards (the landmark columns training never reads)."""
+    import pyarrow.compute as pc
+
+    from . import schema
+    from .video_analysis import ROW_COLUMNS, analyse_extraction_row
+
+    table = storage.read_parquet_dir(features_uri, columns=ROW_COLUMNS)
+    if table is None:
+        return {}
+    keep = pc.and_(pc.is_in(table["video_id"], pa.array(sorted(video_ids))),
+                   pc.is_in(table["status"], pa.array(list(schema.USABLE_STATUSES))))
+    table = table.filter(keep)
+    table = table.take(pc.sort_indices(table, [("uri", "ascending")])[:limit])
+    out = {}
+    for row in table.to_pylist():
+        if row["video_id"] in out:
+            continue
+        a = analyse_extraction_row(model, row)
+        d = a.pop("decision")
+        a.pop("_dominant", None)
+        # the label is the whole-video decision the metrics above score
+        out[row["video_id"]] = {"uri": row["uri"], "status": row["status"], "label": row["label"],
+                                "predicted_label": None if d is None else model.classes[d.label],
+                                "confidence": None if d is None else d.confidence, **a}
+    return out
+
+
+def analysis_section(analysed: dict[str, dict]) -> str:
+    from .score_report import STYLE, TIMELINE_KEY, video_table
+
+    if not analysed:
+        return ""
+    rows = sorted(analysed.values(), key=lambda r: r["uri"])
+    return (f"<style>{STYLE}</style><h2>Per-video analysis</h2><p>{TIMELINE_KEY}</p>"
+            + video_table(rows, truth=True))
 
 
 def run(args) -> int:

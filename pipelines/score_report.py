@@ -11,6 +11,7 @@ import html
 from collections import Counter
 
 MAX_VIDEOS = 2000
+TIMELINE_KEY = "Timeline: coloured bars are exercise sets, grey is rest, a tick marks each rep."
 
 
 REPORT_COLUMNS = ["uri", "status", "error", "predicted_label", "confidence", "uncertain", "uncertain_reason",
@@ -22,8 +23,6 @@ def render_library_report(table, *, title: str = "exercise-classifier: library r
     """``table``: score's prediction rows (a ``pyarrow.Table``); only the first ``max_videos`` by URI become Python
     rows, the counts are computed on the columns, so a large library costs the driver little."""
     import pyarrow.compute as pc
-
-    from ..analysis.timeline import timeline_svg
 
     table = table.select(REPORT_COLUMNS)
     status = Counter(table.column("status").to_pylist())
@@ -38,24 +37,40 @@ def render_library_report(table, *, title: str = "exercise-classifier: library r
             f"exercises; {uncertain} uncertain.</p>"
             "<p>Status: " + ", ".join(f"{e(k)} {v}" for k, v in sorted(status.items())) + "</p>"
             "<p>Labels: " + ", ".join(f"{e(k)} {v}" for k, v in labels.most_common()) + "</p>"
-            "<p>Timeline: coloured bars are exercise sets, grey is rest, a tick marks each rep.</p>")
+            f"<p>{TIMELINE_KEY}</p>")
+    more = f"<p>First {max_videos} of {n} videos by URI.</p>" if n > max_videos else ""
+    return page(title, head + more + video_table(rows))
+
+
+def video_table(rows: list[dict], *, truth: bool = False) -> str:
+    """The per-video table (status, label, reps, summary, timeline); ``truth``: a column with the known label."""
+    from ..analysis.timeline import timeline_svg
+
+    e = html.escape
     body = []
-    for r in rows[:max_videos]:
+    for r in rows:
         segs = r.get("segments") or []
         duration = max((s["end_s"] for s in segs), default=0.0)
         picture = timeline_svg(segs, r.get("rep_times_s") or [], duration) if segs else ""
-        label = r["predicted_label"] or "-"
+        label = r.get("predicted_label") or "-"
         if r.get("not_an_exercise_of_the_22"):
             label += " (none of the 22?)"
         conf = f"{r['confidence']:.2f}" if r.get("confidence") is not None else ""
         note = r.get("uncertain_reason") or r.get("error") or ""
-        body.append(f"<tr><td>{e(r['uri'])}</td><td>{e(r['status'])}</td><td>{e(label)}</td><td>{conf}</td>"
-                    f"<td>{r.get('rep_count') if r.get('rep_count') is not None else ''}</td>"
+        known = f"<td>{e(r.get('label') or '')}</td>" if truth else ""
+        body.append(f"<tr><td>{e(r['uri'])}</td><td>{e(r.get('status') or '')}</td>{known}<td>{e(label)}</td>"
+                    f"<td>{conf}</td><td>{r.get('rep_count') if r.get('rep_count') is not None else ''}</td>"
                     f"<td>{e(r.get('summary') or '')}<br><small>{e(note)}</small></td><td>{picture}</td></tr>")
-    more = f"<p>First {max_videos} of {n} videos by URI.</p>" if n > max_videos else ""
-    table = ("<table><tr><th>video</th><th>status</th><th>label</th><th>confidence</th><th>reps</th>"
-             "<th>summary</th><th>timeline</th></tr>" + "".join(body) + "</table>")
-    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;font-size:13px}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{style}</style>"
-            f"</head><body>{head}{more}{table}</body></html>")
+    head = "<th>true label</th>" if truth else ""
+    return ("<table class='videos'><tr><th>video</th><th>status</th>" + head + "<th>label</th><th>confidence</th>"
+            "<th>reps</th><th>summary</th><th>timeline</th></tr>" + "".join(body) + "</table>")
+
+
+STYLE = ("table.videos{border-collapse:collapse}table.videos td,table.videos th{border:1px solid #ccc;"
+         "padding:3px 6px;vertical-align:top;font-size:13px}")
+
+
+def page(title: str, body: str) -> str:
+    e = html.escape
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>"
+            f"body{{font-family:sans-serif;margin:2em}}{STYLE}</style></head><body>{body}</body></html>")

@@ -29,6 +29,11 @@ ANALYSIS_FIELDS = [
 ]
 
 
+# What :func:`analyse_extraction_row` reads of an extraction row.
+ROW_COLUMNS = ["video_id", "uri", "label", "status", "features", "feature_segment", "feature_frame", "frame_index",
+               "fps", "landmarks", "world_landmarks", "width", "height", "sample_fps"]
+
+
 def row_times(frame_index: np.ndarray, fps: float | None) -> np.ndarray:
     """Seconds of each sampled frame in the source video."""
     return np.asarray(frame_index, np.float64) / float(fps or 30.0)
@@ -82,3 +87,24 @@ def analyse_row(model, decision, *, features, segments, feature_frame, landmarks
         "not_an_exercise_of_the_22": None if score is None else score >= threshold,
         "not_an_exercise_score": score, "_dominant": a.dominant_label,
     }
+
+
+def analyse_extraction_row(model, row: dict) -> dict:
+    """One extraction row (a dict with :data:`ROW_COLUMNS`, usable status) -> the model's decision and analysis,
+    for callers that hold rows rather than score's batches (``evaluate``'s report)."""
+    from ..features.descriptors import landmark_kinematics
+
+    def frames(value, width: int) -> np.ndarray:
+        return np.asarray(value, np.float32).reshape(-1, width) if value is not None and len(value) else \
+            np.zeros((0, width), np.float32)
+
+    f = frames(row["features"], model.contract.n_features)
+    seg = np.asarray(row["feature_segment"], np.int32)
+    lm, wl = frames(row["landmarks"], 132), frames(row["world_landmarks"], 99)
+    kin = landmark_kinematics(lm, wl if len(wl) else None, width=row["width"], height=row["height"],
+                              fps=float(row["sample_fps"]))
+    decision = model.decide_videos([(f, seg, kin)])[0][0]
+    out = analyse_row(model, decision, features=f, segments=seg, feature_frame=np.asarray(row["feature_frame"]),
+                      landmarks=lm, world=wl if len(wl) else None, frame_index=np.asarray(row["frame_index"]),
+                      fps=row["fps"], width=row["width"], height=row["height"], sample_fps=float(row["sample_fps"]))
+    return {"decision": decision, **out}

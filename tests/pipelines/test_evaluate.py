@@ -42,7 +42,9 @@ def test_evaluate_test_split_matches_training_report(trained, tmp_path, capsys):
     assert metrics["window"]["accuracy"] == pytest.approx(trained_metrics["window"]["accuracy"])
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 6 and "<script" not in html and "http" not in html
-    assert len(json.loads((out / "predictions.json").read_text())) == 8
+    predictions = json.loads((out / "predictions.json").read_text())
+    assert len(predictions) == 8 and all(p["rep_count"] >= 0 and p["summary"] for p in predictions)
+    assert "Per-video analysis" in html and html.count("<svg") == 8    # a timeline per evaluated video
 
 
 def test_evaluate_all_defaults_to_a_folder_in_the_run(trained, capsys):
