@@ -1,6 +1,6 @@
 """Run by test_multinode in its own process: the whole chain -- extract, train (on what extract wrote), evaluate,
 score -- on a 3-node local Ray cluster (three raylets, 1 CPU each, so every stage spreads over nodes) against the S3
-endpoint in the environment; then extract and score the same inputs on a single node for comparison.
+endpoint in the environment; then extract the same inputs on a single node and score those features, for comparison.
 
     python cluster_driver.py S3_PREFIX
 
@@ -60,11 +60,14 @@ def main(prefix: str) -> None:
 
     ray.init(num_cpus=2, include_dashboard=False, runtime_env=env)     # the single-node reference
     run_extract(videos, f"{prefix}/single/features", progress=False)
-    run_score(f"{prefix}/single/pred", input_uri=videos, model_uri=f"{prefix}/multi/models", progress=False)
+    # from the single-node features (their equality with the 3-node ones is asserted): the model stage on one node
+    run_score(f"{prefix}/single/pred", features_uri=f"{prefix}/single/features", model_uri=f"{prefix}/multi/models",
+              progress=False)
     ray.shutdown()
 
     feature_cols = ["uri", "video_id", "status", "frame_index", "landmarks", "features", "feature_segment"]
-    pred_cols = ["uri", "status", "predicted_label", "confidence", "top3_labels", "top3_scores", "window_labels"]
+    pred_cols = ["uri", "status", "predicted_label", "confidence", "top3_labels", "top3_scores", "window_labels",
+                 "rep_count", "segments", "not_an_exercise_score"]
     for where in ("multi", "single"):
         out[f"{where}_features"] = _rows(f"{prefix}/{where}/features", feature_cols)
         out[f"{where}_pred"] = _rows(f"{prefix}/{where}/pred", pred_cols)
