@@ -342,6 +342,10 @@ def run_score(
         "status_counts_this_run": dict(statuses), "predicted_label_counts_this_run": dict(predicted),
         "status_counts_total": dict(Counter(all_preds.column("status").to_pylist())) if all_preds is not None else {},
         "uncertain_total": int(pc.sum(all_preds["uncertain"]).as_py() or 0) if all_preds is not None else 0,
+        "reps_total": int(pc.sum(all_preds["rep_count"]).as_py() or 0) if all_preds is not None else 0,
+        "not_an_exercise_total": int(pc.sum(all_preds["not_an_exercise_of_the_22"]).as_py() or 0)
+        if all_preds is not None else 0,
+        "report": storage.join(output_uri, REPORT_NAME) if all_preds is not None else None,
         "videos_total": all_preds.num_rows if all_preds is not None else 0,
         "wall_s": round(time.time() - t0, 2),
     }
@@ -375,7 +379,10 @@ def print_summary(s: dict) -> None:
         print(f"  status {k:14s} {v}")
     for k, v in sorted(s["predicted_label_counts_this_run"].items(), key=lambda kv: -kv[1]):
         print(f"  predicted {k:22s} {v}")
-    print(f"  uncertain (all runs): {s['uncertain_total']} of {s['videos_total']}")
+    print(f"  uncertain (all runs): {s['uncertain_total']} of {s['videos_total']}; reps counted {s['reps_total']}; "
+          f"none of the 22: {s['not_an_exercise_total']}")
+    if s.get("report"):
+        print(f"  report: {s['report']}")
     if "accuracy_on_labelled" in s:
         print(f"  accuracy on the {s['labelled_videos_scored']} labelled videos: {s['accuracy_on_labelled']:.1%}")
 

@@ -93,3 +93,15 @@ def cli_env():
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return env
+
+
+@pytest.fixture
+def printed_json():
+    """Reads the JSON document a command printed last. Ray's raylet can write a warning line to the driver's stdout
+    (e.g. "N PYTHON worker processes have been started"), so the document is read from its opening brace on."""
+    import json
+
+    def read(text: str):
+        start = text.rfind("\n{")
+        return json.loads(text[start + 1:] if start >= 0 else text[text.index("{"):])
+    return read

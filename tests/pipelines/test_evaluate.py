@@ -25,11 +25,11 @@ def trained(ray_local, tmp_path_factory):
     return synthdata.trained_run(tmp_path_factory)
 
 
-def test_evaluate_test_split_matches_training_report(trained, tmp_path, capsys):
+def test_evaluate_test_split_matches_training_report(trained, tmp_path, capsys, printed_json):
     out = tmp_path / "eval"
     assert main(["evaluate", "--model", trained["output"], "--features", trained["features"],
                  "--output", str(out), "--split", "test"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    summary = printed_json(capsys.readouterr().out)
     assert summary["videos"] == 8
     metrics = json.loads((out / "metrics.json").read_text())
     for level in ("video", "window"):
@@ -47,9 +47,9 @@ def test_evaluate_test_split_matches_training_report(trained, tmp_path, capsys):
     assert "Per-video analysis" in html and html.count("<svg") == 8    # a timeline per evaluated video
 
 
-def test_evaluate_all_defaults_to_a_folder_in_the_run(trained, capsys):
+def test_evaluate_all_defaults_to_a_folder_in_the_run(trained, capsys, printed_json):
     assert main(["evaluate", "--model", trained["summary"]["run"], "--features", trained["features"]]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    summary = printed_json(capsys.readouterr().out)
     assert summary["videos"] == 32 and Path(summary["output"]).parent.name == "evaluations"
     assert (Path(summary["output"]) / "report.html").is_file()
 
@@ -70,12 +70,13 @@ def test_evaluate_missing_model(tmp_path, capsys):
     assert "no model at" in capsys.readouterr().err
 
 
-def test_evaluate_raw_labelled_videos_extracts_once_with_the_models_settings(trained, synth_library, tmp_path, capsys):
+def test_evaluate_raw_labelled_videos_extracts_once_with_the_models_settings(trained, synth_library, tmp_path, capsys,
+                                                                            printed_json):
     out = tmp_path / "eval"
     assert main(["evaluate", "--model", trained["output"], "--input", str(synth_library), "--output", str(out)]) == 0
     first = capsys.readouterr().out
     assert "extract: 3 videos processed" in first
-    summary = json.loads(first[first.index("{"):])
+    summary = printed_json(first)
     assert summary["videos"] == 3 and (out / "report.html").is_file() and (out / "features" / "_dataset.json").is_file()
     manifest = json.loads((Path(trained["summary"]["run"]) / "manifest.json").read_text())
     dataset = json.loads((out / "features" / "_dataset.json").read_text())["preprocessing"]

@@ -48,7 +48,8 @@ def _latest(models: Path) -> str:
 def _retrain(capsys, *argv) -> tuple[int, dict]:
     code = main(["retrain", *argv])
     out = capsys.readouterr().out
-    return code, (json.loads(out) if out.strip().startswith("{") else {})
+    start = out.rfind("\n{") + 1 if "\n{" in out else out.find("{")   # a raylet warning line may come first
+    return code, (json.loads(out[start:]) if start >= 0 else {})
 
 
 def test_first_model_is_promoted_then_a_candidate_that_does_not_beat_it_is_kept(trained, eval_set, quick_config,

@@ -71,6 +71,9 @@ def test_one_prediction_row_per_video_with_the_documented_schema(scored):
         assert 0.0 <= r["not_an_exercise_score"] <= 1.0
     assert summary["videos_scored"] == len(rows)
     assert sum(summary["status_counts_this_run"].values()) == len(rows)
+    assert summary["reps_total"] == sum(r["rep_count"] or 0 for r in rows)
+    report = storage.read_bytes(summary["report"]).decode()
+    assert summary["report"].endswith("report.html") and report.count("<svg") == sum(bool(r["segments"]) for r in rows)
 
 
 def test_batched_scoring_matches_the_model_applied_per_video(scored, model_run, tmp_path):
