@@ -10,7 +10,7 @@ reached through ``classify(start, stop)``, so this module is pure and is tested 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -137,7 +137,7 @@ def _assemble(sig: VideoSignals, labelled: list[tuple[Run, str, float | None]], 
     main = [s for s in segments if s.label == dominant]
     rom = list(max(main, key=lambda s: s.reps).range_of_motion) if main else []
     analysis = VideoAnalysis(segments, len(rep_times), rep_times, rom, dominant)
-    return VideoAnalysis(segments, len(rep_times), rep_times, rom, dominant, summarise(analysis))
+    return replace(analysis, summary=summarise(analysis))
 
 
 def _merge_rest(pieces):

@@ -68,13 +68,6 @@ class Forest:
             node[r, t] = np.where(go_left, self.left[cur], self.right[cur])
         return self.value[node].mean(axis=1)
 
-    def split_share(self) -> np.ndarray:
-        """``(n_features,)`` share of the ensemble's splits made on each feature: which descriptors the forest
-        relies on, computable from the stored arrays alone (scikit-learn's impurity importances are not kept)."""
-        inner = self.left >= 0
-        counts = np.bincount(self.feature[inner], minlength=self.n_features).astype(np.float64)
-        return counts / max(counts.sum(), 1.0)
-
     def save(self, path: str) -> None:
         np.savez_compressed(path, format=np.array(FORMAT), left=self.left, right=self.right, feature=self.feature,
                             threshold=self.threshold, value=self.value.astype(np.float16), roots=self.roots,

@@ -81,8 +81,7 @@ def analyse_row(model, decision, *, features, segments, feature_frame, landmarks
     threshold = model.stats.none_threshold if model.stats is not None else 0.5
     return {
         "rep_count": a.rep_count, "rep_times_s": [round(x, 3) for x in a.rep_times_s],
-        "segments": [{**s.to_dict(), "range_of_motion": [j.to_dict() for j in s.range_of_motion]}
-                     for s in a.segments],
+        "segments": [s.to_dict() for s in a.segments],
         "range_of_motion": [j.to_dict() for j in a.range_of_motion], "summary": a.summary,
         "not_an_exercise_of_the_22": None if score is None else score >= threshold,
         "not_an_exercise_score": score, "_dominant": a.dominant_label,
