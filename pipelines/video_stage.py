@@ -30,7 +30,7 @@ from ..contract import Preprocessing
 from . import schema
 from .decode import DecodeStats, UnreadableVideo, VideoInfo, iter_sampled_frames, probe
 from .inputs import VideoTask
-from .pose import PoseTracker
+from .pose import PoseTracker, release_freed_memory
 from .rows import DEFAULT_MIN_DETECTION_RATE, VideoMeta, failed_row, landmarks_row, rows_to_table
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,10 @@ class PoseActor:
         out_rows, summaries = [], []
         for shard, videos_json, replaces in zip(batch["shard"], batch["videos"], batch["replaces"]):
             videos = ShardSpec.videos_from_item({"videos": videos_json})
-            rows = [process_video(v, self.contract, self.min_detection_rate) for v in videos]
+            rows = []
+            for v in videos:
+                rows.append(process_video(v, self.contract, self.min_detection_rate))
+                release_freed_memory()
             if self.output_uri is not None:
                 write_shard(self.output_uri, str(shard), rows_to_table(rows), replaces=bool(replaces))
                 summaries.extend(summary_of(r, str(shard)) for r in rows)
