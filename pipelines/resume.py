@@ -90,12 +90,7 @@ class Plan:
 
 def plan_shards(tasks: list[VideoTask], state: OutputState, videos_per_shard: int, *, prefix: str = "part",
                 retry_failed: bool = False) -> Plan:
-    """Split ``tasks`` into shards to (re)write, given what the output already holds (see module docstring).
-
-    Shards come largest first (total bytes, a proxy for duration): pose actors take one shard at a time, so the long
-    videos start early and the short ones fill the end of the run instead of one long video running alone at the end.
-    Shard names depend on their members only, never on this order.
-    """
+    """Split ``tasks`` into shards to (re)write, given what the output already holds (see module docstring)."""
     require(videos_per_shard >= 1, f"videos per shard must be >= 1, got {videos_per_shard}")
     by_uri = {t.uri: t for t in tasks}
     seen: set[str] = set()
@@ -115,7 +110,6 @@ def plan_shards(tasks: list[VideoTask], state: OutputState, videos_per_shard: in
         key = json.dumps([(m.uri, m.size, m.mtime_ns, m.label, m.group) for m in members]).encode()
         specs.append(ShardSpec(f"{prefix}-{hashlib.sha256(key).hexdigest()[:20]}.parquet", members))
     done = sum(1 for t in tasks if t.uri in seen) - retrying
-    specs.sort(key=lambda spec: -sum(v.size or 0 for v in spec.videos))  # stable: equal sizes keep listing order
     return Plan(specs, done, retrying, retryable_left)
 
 

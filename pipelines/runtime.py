@@ -148,15 +148,10 @@ def pose_pool(ray, n_items: int, *, reserve_cpus: int = 0, max_actors: int | Non
     It starts with as many actors as the cluster has CPUs now (less ``reserve_cpus`` for a later stage), never
     more than there is work for, and may grow to ``max_actors`` (default: one per item) when an autoscaling cluster
     adds nodes, and shrink when work runs out; nothing is fixed at submit time.
-
-    One item in flight per actor: an item is seconds to minutes of pose work and carries no data to prefetch, so
-    Ray Data's default queue of several items per actor only makes the end of a run lopsided (one actor still
-    working through its queue while the others idle).
     """
     upper = max(1, min(n_items, max_actors or n_items))
     initial = max(1, min(upper, cluster_cpus(ray) - reserve_cpus))
-    return ray.data.ActorPoolStrategy(min_size=1, max_size=upper, initial_size=initial,
-                                      max_tasks_in_flight_per_actor=1)
+    return ray.data.ActorPoolStrategy(min_size=1, max_size=upper, initial_size=initial)
 
 
 def _number(cast, ok, expected: str):
