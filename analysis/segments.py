@@ -34,6 +34,7 @@ class SegmentSettings:
     switch_cost: float = 4.5       # log-probability cost of changing state between neighbouring spans
     min_segment_s: float = 3.0     # shorter runs are absorbed by their neighbours
     single_below_s: float = 12.0   # videos shorter than this are one segment (too short for two sets)
+    snap_to_cut_s: float = 2.5     # a change of exercise this close to a camera cut moves to the cut (half a span)
 
     def __post_init__(self) -> None:
         if not (self.span_s > 0 and 0 < self.hop_s <= self.span_s and self.switch_cost >= 0):
@@ -111,14 +112,23 @@ def viterbi_states(class_probs: np.ndarray, p_rest: np.ndarray, switch_cost: flo
 
 
 def frame_runs(states: np.ndarray, spans: list[tuple[int, int]], times_s: np.ndarray,
-               min_segment_s: float) -> list[Run]:
+               min_segment_s: float, cuts: np.ndarray | tuple = (), snap_s: float = 0.0) -> list[Run]:
     """Span states -> runs of frames: each frame takes the state of the span whose centre is nearest; runs shorter
-    than ``min_segment_s`` join the longer neighbour."""
+    than ``min_segment_s`` join the longer neighbour.
+
+    ``cuts``: frame positions where a new camera shot begins. A change of state within ``snap_s`` of a cut moves to
+    the cut (span scores blur a change over a span; the cut is exact), and a run is split at every cut, so that the
+    caller labels each shot's part on its own frames: two exercises the path merged into one state come apart
+    when they were filmed as two shots. Runs split only by a cut keep one state; short ones still join a neighbour.
+    """
     t = np.asarray(times_s, np.float64)
     centres = np.array([(t[a] + t[b - 1]) / 2 for a, b in spans])
     nearest = np.abs(t[:, None] - centres[None, :]).argmin(axis=1)
-    per_frame = np.asarray(states)[nearest]
-    runs = _runs(per_frame)
+    per_frame = np.asarray(states)[nearest].copy()
+    cut_set = {int(c) for c in np.asarray(cuts, np.int64) if 0 < c < len(t)}
+    if cut_set and snap_s > 0:
+        per_frame = _snap_to_cuts(per_frame, sorted(cut_set), t, snap_s)
+    runs = _coalesce(_runs(per_frame), cut_set, split=True)
     while len(runs) > 1:
         dur = [t[r.stop - 1] - t[r.start] for r in runs]
         k = int(np.argmin(dur))
@@ -130,9 +140,43 @@ def frame_runs(states: np.ndarray, spans: list[tuple[int, int]], times_s: np.nda
             j = k - 1
         else:
             j = k - 1 if dur[k - 1] >= dur[k + 1] else k + 1
-        per_frame[runs[k].start:runs[k].stop] = runs[j].state
-        runs = _runs(per_frame)
+        a, b = min(k, j), max(k, j)
+        runs[a:b + 1] = [Run(runs[a].start, runs[b].stop, runs[j].state)]
+        runs = _coalesce(runs, cut_set)
     return runs
+
+
+def _snap_to_cuts(per_frame: np.ndarray, cuts: list[int], t: np.ndarray, snap_s: float) -> np.ndarray:
+    """Move each change of state to the nearest cut within ``snap_s`` seconds of it."""
+    out = per_frame.copy()
+    cut_t = t[cuts]
+    for c in np.flatnonzero(np.diff(per_frame) != 0) + 1:
+        k = int(np.argmin(np.abs(cut_t - t[c])))
+        q = cuts[k]
+        if abs(cut_t[k] - t[c]) > snap_s or q == c:
+            continue
+        if q > c:
+            out[c:q] = per_frame[c - 1]      # the earlier state lasts until the cut
+        else:
+            out[q:c] = per_frame[c]          # the later state starts at the cut
+    return out
+
+
+def _coalesce(runs: list[Run], cuts: set[int], split: bool = False) -> list[Run]:
+    """Neighbouring runs of one state become one unless a cut lies between them; ``split``: also cut runs that
+    span a cut."""
+    pieces: list[Run] = []
+    for r in runs:
+        inner = sorted(c for c in cuts if r.start < c < r.stop) if split else []
+        edges = [r.start, *inner, r.stop]
+        pieces.extend(Run(a, b, r.state) for a, b in zip(edges[:-1], edges[1:]))
+    out: list[Run] = []
+    for r in pieces:
+        if out and out[-1].state == r.state and r.start not in cuts:
+            out[-1] = Run(out[-1].start, r.stop, r.state)
+        else:
+            out.append(r)
+    return out
 
 
 def _runs(per_frame: np.ndarray) -> list[Run]:

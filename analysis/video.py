@@ -62,9 +62,10 @@ def _end_time(times: np.ndarray, stop: int, fps: float) -> float:
 
 def analyse_video(sig: VideoSignals, classes: Sequence[str], classify: Classifier, *,
                   video_label: str | None, video_confidence: float | None = None,
-                  settings: SegmentSettings = SegmentSettings()) -> VideoAnalysis:
+                  settings: SegmentSettings = SegmentSettings(), cuts: Sequence[int] = ()) -> VideoAnalysis:
     """See the module docstring. ``video_label``/``video_confidence``: the model's whole-video decision, used as
-    the label of a video too short to hold two sets (None: no label, the video is one rest segment)."""
+    the label of a video too short to hold two sets (None: no label, the video is one rest segment). ``cuts``:
+    frame positions where a new camera shot begins (:func:`.segments.frame_runs` splits at them)."""
     n = len(sig)
     if n == 0:
         return VideoAnalysis(summary="no pose")
@@ -81,7 +82,8 @@ def analyse_video(sig: VideoSignals, classes: Sequence[str], classify: Classifie
         # still spans are rest unless the model sees a held exercise (a plank is still by design)
         held = probs[:, [i for i, c in enumerate(classes) if (movement(c) and movement(c).static)]].sum(axis=1)
         p_rest = np.maximum((1.0 - span_activity(sig, spans)) * (1.0 - held), not_exercise)
-        runs = frame_runs(viterbi_states(probs, p_rest, settings.switch_cost), spans, t, settings.min_segment_s)
+        runs = frame_runs(viterbi_states(probs, p_rest, settings.switch_cost), spans, t, settings.min_segment_s,
+                          cuts=cuts, snap_s=settings.snap_to_cut_s)
         exercise = [r for r in runs if r.state >= 0]
         if len(exercise) == 1 and len(runs) == 1:
             labelled.append((exercise[0], video_label, video_confidence))

@@ -275,14 +275,27 @@ def write_parquet_atomic(uri: str, table: pa.Table) -> None:
     write_bytes_atomic(uri, buf.getvalue())
 
 
-def read_parquet_dir(uri: str, columns: list[str] | None = None) -> pa.Table | None:
-    """All visible ``*.parquet`` files under ``uri`` as one table, or None when there are none."""
+def read_parquet_dir(uri: str, columns: list[str] | None = None, *, optional: tuple[str, ...] = ()) -> pa.Table | None:
+    """All visible ``*.parquet`` files under ``uri`` as one table, or None when there are none.
+
+    ``optional``: columns of ``columns`` that files written under an older schema may lack; they read as nulls
+    there (a column no file has is left out). Any other missing column is an error, as a misspelt name should be.
+    """
     files = [e.uri for e in list_files(uri, (".parquet",))] if exists(uri) or is_s3(uri) else []
     if not files:
         return None
     fs, _ = filesystem(uri)
-    tables = [pq.read_table(filesystem(f)[1], columns=columns, filesystem=fs) for f in files]
+    tables = [_read_parquet(fs, filesystem(f)[1], columns, optional) for f in files]
     return pa.concat_tables(tables, promote_options="default")
+
+
+def _read_parquet(fs, path: str, columns: list[str] | None, optional: tuple[str, ...]) -> pa.Table:
+    if columns is None or not optional:
+        return pq.read_table(path, columns=columns, filesystem=fs)
+    with fs.open_input_file(path) as f:
+        pf = pq.ParquetFile(f)
+        present = set(pf.schema_arrow.names)
+        return pf.read(columns=[c for c in columns if c in present or c not in optional])
 
 
 def remove_stale_temporaries(uri: str) -> int:

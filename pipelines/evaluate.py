@@ -107,9 +107,9 @@ def analysis_rows(model, features_uri: str, video_ids: set[str], limit: int = 20
     import pyarrow.compute as pc
 
     from . import schema
-    from .video_analysis import ROW_COLUMNS, analyse_extraction_row
+    from .video_analysis import OPTIONAL_ROW_COLUMNS, ROW_COLUMNS, analyse_extraction_row
 
-    table = storage.read_parquet_dir(features_uri, columns=ROW_COLUMNS)
+    table = storage.read_parquet_dir(features_uri, columns=ROW_COLUMNS, optional=OPTIONAL_ROW_COLUMNS)
     if table is None:
         return {}
     keep = pc.and_(pc.is_in(table["video_id"], pa.array(sorted(video_ids))),

@@ -80,10 +80,12 @@ def landmarks_row(
     *,
     min_detection_rate: float = DEFAULT_MIN_DETECTION_RATE,
     processing_s: float = 0.0,
+    shot_start: np.ndarray | None = None,
 ) -> dict:
     """Row for a video whose sampled frames went through pose.
 
     ``landmarks``: (T, 33, 4) float, rows of NaN where no pose was detected. ``world_landmarks``: (T, 33, 3) or None.
+    ``shot_start``: where the decoder saw a new camera shot begin (None: not known, e.g. synthetic landmarks).
     Status is decided here, from the pose alone, so extract, score and synthetic data agree on it. A video needs
     ``contract.windows.min_length`` usable frames for one window, else it is ``too_short``.
     """
@@ -143,6 +145,7 @@ def landmarks_row(
         features=_frames_list(feats),
         feature_frame=np.asarray(kept, dtype=np.int32),
         feature_segment=np.asarray(seg, dtype=np.int32),
+        shot_start=None if shot_start is None else np.asarray(shot_start, dtype=np.int32),
     )
     return row
 

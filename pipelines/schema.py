@@ -9,6 +9,8 @@ This is the contract between ``extract`` (writes it), ``train``/``evaluate`` (re
 * ``features``        per *kept* frame (after visibility filter + gap interpolation), NUM_FEATURES float32
 * ``feature_frame``   per kept frame, the index into the sampled frames it came from
 * ``feature_segment`` per kept frame, the continuous-segment id (windows never cross a segment boundary)
+* ``shot_start``      positions among the sampled frames where a new camera shot begins (cuts of an edited video;
+  empty: one shot; null in rows of schema 2 and in synthetic rows, which have no pixels)
 
 Raw landmarks are kept so features can be recomputed (new ``feature_version``) without re-running pose.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"  # 2: `pose_config` became `preprocessing` (the contract's feature fields)
+SCHEMA_VERSION = "3"  # 2: `pose_config` became `preprocessing` (the contract's feature fields); 3: `shot_start`
 
 # Status values, in the order a video can fail. Only `ok` and `low_detection` rows carry usable features.
 STATUS_OK = "ok"
@@ -62,6 +64,7 @@ EXTRACT_SCHEMA = pa.schema(
         pa.field("features", _f32_frames),
         pa.field("feature_frame", pa.list_(pa.int32())),
         pa.field("feature_segment", pa.list_(pa.int32())),
+        pa.field("shot_start", pa.list_(pa.int32())),           # schema 3; readers treat a missing column as null
         pa.field("feature_version", pa.string(), nullable=False),
         pa.field("schema_version", pa.string(), nullable=False),
         pa.field("preprocessing", pa.string()),                 # JSON of the contract's feature fields (sampling,

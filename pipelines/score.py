@@ -64,9 +64,10 @@ STATUS_NO_WINDOWS = "no_windows"
 # Rows whose features the model reads: usable ones, and too-short ones (best effort, flagged uncertain).
 SCORABLE_STATUSES = (*schema.USABLE_STATUSES, schema.STATUS_TOO_SHORT)
 # What the model stage reads of an extraction row: the features, and the landmark columns its statistics member's
-# kinematic descriptors are computed from (datasets.LANDMARK_COLUMNS).
+# kinematic descriptors are computed from (datasets.LANDMARK_COLUMNS), and the camera cuts the segmenter splits at
+# (Ray's Parquet reader gives shards of an older schema, which lack them, nulls).
 MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment",
-                       "feature_frame", "frame_index", "fps", *LANDMARK_COLUMNS]
+                       "feature_frame", "frame_index", "fps", "shot_start", *LANDMARK_COLUMNS]
 
 
 def add_arguments(p) -> None:
@@ -135,6 +136,7 @@ class ModelActor:
         feats, segs = batch.column("features"), batch.column("feature_segment")
         lms, worlds = batch.column("landmarks"), batch.column("world_landmarks")
         frame_index, feature_frame = batch.column("frame_index"), batch.column("feature_frame")
+        shots = batch.column("shot_start") if "shot_start" in batch.column_names else None
         out, inputs, which, arrays = [], [], [], {}
         for i, row in enumerate(meta):
             pred = _row_from(row, self.model.run_uri, self.model.contract.feature_version)
@@ -149,7 +151,8 @@ class ModelActor:
                 inputs.append((f, seg, kin))
                 which.append(i)
                 arrays[i] = dict(features=f, segments=seg, landmarks=lm, world=wl,
-                                 feature_frame=_ints(feature_frame[i]), frame_index=_ints(frame_index[i]))
+                                 feature_frame=_ints(feature_frame[i]), frame_index=_ints(frame_index[i]),
+                                 shot_start=None if shots is None else _ints(shots[i]))
         decisions, window_probs = self.model.decide_videos(inputs) if inputs else ([], [])
         classes = self.model.classes
         for i, d, p in zip(which, decisions, window_probs):

@@ -31,7 +31,9 @@ ANALYSIS_FIELDS = [
 
 # What :func:`analyse_extraction_row` reads of an extraction row.
 ROW_COLUMNS = ["video_id", "uri", "label", "status", "features", "feature_segment", "feature_frame", "frame_index",
-               "fps", "landmarks", "world_landmarks", "width", "height", "sample_fps"]
+               "fps", "landmarks", "world_landmarks", "width", "height", "sample_fps", "shot_start"]
+# Columns of ROW_COLUMNS that rows of an older extraction schema lack (read as null: no cuts known).
+OPTIONAL_ROW_COLUMNS = ("shot_start",)
 
 
 def row_times(frame_index: np.ndarray, fps: float | None) -> np.ndarray:
@@ -62,8 +64,9 @@ def span_classifier(model, features: np.ndarray, segments: np.ndarray, feature_f
 
 
 def analyse_row(model, decision, *, features, segments, feature_frame, landmarks, world, frame_index, fps, width,
-                height, sample_fps, settings=None) -> dict:
-    """One scored video -> the :data:`ANALYSIS_FIELDS` values. ``decision``: the model's whole-video decision."""
+                height, sample_fps, shot_start=None, settings=None) -> dict:
+    """One scored video -> the :data:`ANALYSIS_FIELDS` values. ``decision``: the model's whole-video decision;
+    ``shot_start``: the row's camera cuts (None: not known)."""
     from ..analysis.segments import SegmentSettings
     from ..analysis.signals import video_signals
     from ..analysis.video import analyse_video
@@ -76,7 +79,8 @@ def analyse_row(model, decision, *, features, segments, feature_frame, landmarks
     video_label = None if decision is None else model.classes[decision.label]
     a = analyse_video(sig, model.classes, classify, video_label=video_label,
                       video_confidence=None if decision is None else decision.confidence,
-                      settings=settings or SegmentSettings())
+                      settings=settings or SegmentSettings(),
+                      cuts=() if shot_start is None else np.asarray(shot_start, np.int64))
     score = None if decision is None or decision.not_exercise is None else float(decision.not_exercise)
     threshold = model.stats.none_threshold if model.stats is not None else 0.5
     return {
@@ -105,5 +109,6 @@ def analyse_extraction_row(model, row: dict) -> dict:
     decision = model.decide_videos([(f, seg, kin)])[0][0]
     out = analyse_row(model, decision, features=f, segments=seg, feature_frame=np.asarray(row["feature_frame"]),
                       landmarks=lm, world=wl if len(wl) else None, frame_index=np.asarray(row["frame_index"]),
-                      fps=row["fps"], width=row["width"], height=row["height"], sample_fps=float(row["sample_fps"]))
+                      fps=row["fps"], width=row["width"], height=row["height"], sample_fps=float(row["sample_fps"]),
+                      shot_start=row.get("shot_start"))
     return {"decision": decision, **out}

@@ -31,6 +31,7 @@ from . import schema
 from .decode import DecodeStats, UnreadableVideo, VideoInfo, iter_sampled_frames, probe
 from .inputs import VideoTask
 from .pose import PoseTracker, release_freed_memory
+from .shots import ShotDetector
 from .rows import DEFAULT_MIN_DETECTION_RATE, VideoMeta, failed_row, landmarks_row, rows_to_table
 
 log = logging.getLogger(__name__)
@@ -61,21 +62,25 @@ class TrackedVideo:
     frame_index: np.ndarray      # (T,) source frame index of each sampled frame
     landmarks: np.ndarray        # (T, 33, 4) image x, y, z, visibility; NaN rows where no pose
     world: np.ndarray            # (T, 33, 3) metres, hip-centred; NaN rows likewise
+    shot_start: np.ndarray       # (k,) positions among the sampled frames where a new camera shot begins
 
 
 def track_video(path: str, contract: Preprocessing) -> TrackedVideo:
-    """Decode the sampled frames of a local video file and track the pose through them (one tracker per video)."""
+    """Decode the sampled frames of a local video file and track the pose through them (one tracker per video);
+    the same frames show where the camera's shots change (:mod:`.shots`)."""
     idx, images, worlds = [], [], []
+    shots = ShotDetector(contract.sample_fps)
     with sampled_frames(path, contract) as (info, stats, frames), PoseTracker(contract.pose) as tracker:
         for i, rgb in frames:
+            shots.add(rgb)
             image, world = tracker.process(rgb)
             idx.append(i)
             images.append(image)
             worlds.append(world)
     if not images:
         return TrackedVideo(info, stats, np.zeros(0, np.int32), np.zeros((0, 33, 4), np.float32),
-                            np.zeros((0, 33, 3), np.float32))
-    return TrackedVideo(info, stats, np.asarray(idx, np.int32), np.stack(images), np.stack(worlds))
+                            np.zeros((0, 33, 3), np.float32), np.zeros(0, np.int32))
+    return TrackedVideo(info, stats, np.asarray(idx, np.int32), np.stack(images), np.stack(worlds), shots.starts())
 
 
 def process_video(task: VideoTask, contract: Preprocessing,
@@ -102,7 +107,8 @@ def process_video(task: VideoTask, contract: Preprocessing,
                               "no frame could be decoded (truncated or corrupt video stream)", contract,
                               processing_s=time.perf_counter() - t0)
         row = landmarks_row(meta, tracked.landmarks, tracked.world, tracked.frame_index, contract,
-                            min_detection_rate=min_detection_rate, processing_s=time.perf_counter() - t0)
+                            min_detection_rate=min_detection_rate, processing_s=time.perf_counter() - t0,
+                            shot_start=tracked.shot_start)
         # a cut-off file whose index survived (moov first) decodes up to the cut and then simply ends: the
         # container's frame count tells (it may be an estimate for some formats, hence the 10 % margin)
         hint = info.frame_count_hint

@@ -46,6 +46,22 @@ def _letterbox(frame: np.ndarray) -> np.ndarray:
     return canvas
 
 
+def join_clips(paths: list[str], out_path: str) -> list[float]:
+    """Write ``paths`` one after the other into one mp4 (letterboxed to one size, resampled to one rate); returns
+    the time each clip starts at in it, and last the joined video's duration, in seconds."""
+    writer = cv2.VideoWriter(out_path, cv2.VideoWriter_fourcc(*"mp4v"), FPS, (WIDTH, HEIGHT))
+    starts, t0 = [], 0.0
+    for path in paths:
+        frames, fps = _frames(path)
+        n_out = int(len(frames) / fps * FPS)
+        for i in range(n_out):
+            writer.write(_letterbox(frames[min(int(i / FPS * fps), len(frames) - 1)]))
+        starts.append(t0)
+        t0 += n_out / FPS
+    writer.release()
+    return [*starts, t0]
+
+
 def main(real_dev: str, counts_csv: str, out_dir: str, videos: int, seed: int) -> None:
     manifest = {r["path"]: r for r in csv.DictReader(open(os.path.join(real_dev, "manifest.csv")))}
     counted = [r for r in csv.DictReader(open(counts_csv))
@@ -60,19 +76,12 @@ def main(real_dev: str, counts_csv: str, out_dir: str, videos: int, seed: int) -
             if len({p["label"] for p in pick}) == n and len({manifest[p["path"]]["source_repo"] for p in pick}) == n:
                 break
         name = f"multi{k:02d}.mp4"
-        writer = cv2.VideoWriter(os.path.join(out_dir, name), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (WIDTH, HEIGHT))
-        t0, sets = 0.0, []
-        for p in pick:
-            frames, fps = _frames(os.path.join(real_dev, p["path"]))
-            n_out = int(len(frames) / fps * FPS)
-            for i in range(n_out):
-                writer.write(_letterbox(frames[min(int(i / FPS * fps), len(frames) - 1)]))
-            sets.append({"label": p["label"], "path": p["path"], "source_repo": manifest[p["path"]]["source_repo"],
-                         "start_s": round(t0 + float(p["first_rep_start_s"]), 2),
-                         "end_s": round(t0 + float(p["last_rep_end_s"]), 2), "reps": int(p["reps"]),
-                         "partial": int(p["partial_start"]) + int(p["partial_end"])})
-            t0 += n_out / FPS
-        writer.release()
+        starts = join_clips([os.path.join(real_dev, p["path"]) for p in pick], os.path.join(out_dir, name))
+        sets = [{"label": p["label"], "path": p["path"], "source_repo": manifest[p["path"]]["source_repo"],
+                 "start_s": round(t0 + float(p["first_rep_start_s"]), 2),
+                 "end_s": round(t0 + float(p["last_rep_end_s"]), 2), "reps": int(p["reps"]),
+                 "partial": int(p["partial_start"]) + int(p["partial_end"])} for p, t0 in zip(pick, starts)]
+        t0 = starts[-1]
         truth.append({"video": name, "duration_s": round(t0, 2), "sets": sets})
         print(name, [(s["label"], s["start_s"], s["end_s"]) for s in sets])
     with open(os.path.join(out_dir, "truth.json"), "w") as f:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from exercise_classifier.analysis.segments import REST, SegmentSettings, span_bounds, viterbi_states
+from exercise_classifier.analysis.segments import REST, Run, SegmentSettings, frame_runs, span_bounds, viterbi_states
 from exercise_classifier.analysis.signals import CENTRAL_SIGNALS, SIDED_JOINTS, VideoSignals
 from exercise_classifier.analysis.video import analyse_video
 
@@ -114,3 +114,43 @@ def test_span_bounds_cover_the_video():
     assert span_bounds(t[:30], SegmentSettings()) == [(0, 30)]
     with pytest.raises(ValueError):
         SegmentSettings(hop_s=0)
+
+
+def _knee_first_classifier(sig: VideoSignals):
+    """Calls a span squat whenever the knee moves in it at all: spans straddling a change from squats to curls
+    read as squat, so span scores alone place the change late (the blur a real model shows at a change)."""
+    def classify(spans):
+        return [(np.array([0.8, 0.1, 0.1]) if np.ptp(sig.values["left_knee"][a:b]) > 40 else
+                 np.array([0.1, 0.8, 0.1]), 0.0) for a, b in spans]
+    return classify
+
+
+def test_a_camera_cut_places_the_change_of_exercise():
+    # squats straight into curls, no rest between: only the span scores can tell where the change is
+    sig, truth = _workout([("squat", 8), ("curl", 8)])
+    change = truth[1][1]
+    cut = int(round(change * FPS))
+    late = analyse_video(sig, CLASSES, _knee_first_classifier(sig), video_label="squat")
+    cut_at = analyse_video(sig, CLASSES, _knee_first_classifier(sig), video_label="squat", cuts=[cut])
+    curl_late, curl_cut = ([s.start_s for s in a.segments if s.label == "barbell biceps curl"] for a in (late, cut_at))
+    assert len(curl_late) == 1 and curl_late[0] - change > 1.0, late.segments       # blurred without the cut
+    assert len(curl_cut) == 1 and abs(curl_cut[0] - change) <= 0.3, cut_at.segments
+    assert [(s.label, s.reps) for s in cut_at.segments if s.label != REST] == [("squat", 8), ("barbell biceps curl", 8)]
+
+
+def test_runs_split_at_cuts_and_short_shots_join_a_neighbour():
+    t = np.arange(200) / FPS                              # 20 s
+    spans = [(a, min(a + 50, 200)) for a in range(0, 151, 10)]
+    one = np.zeros(len(spans), np.int64)
+    assert frame_runs(one, spans, t, 3.0) == [Run(0, 200, 0)]
+    # one state throughout, two shots: two runs, so that each shot is labelled on its own frames
+    assert frame_runs(one, spans, t, 3.0, cuts=[90]) == [Run(0, 90, 0), Run(90, 200, 0)]
+    # a shot shorter than a segment joins its neighbour (a montage's quick cuts do not make sets)
+    assert frame_runs(one, spans, t, 3.0, cuts=[15, 90]) == [Run(0, 90, 0), Run(90, 200, 0)]
+    # a change of state 2 s from a cut moves to the cut when it is within snap_s, not otherwise
+    two = np.where(np.arange(len(spans)) < 8, 0, 1)
+    plain = frame_runs(two, spans, t, 3.0)
+    assert [r.state for r in plain] == [0, 1] and abs(plain[1].start - 100) <= 5
+    assert frame_runs(two, spans, t, 3.0, cuts=[80], snap_s=2.5) == [Run(0, 80, 0), Run(80, 200, 1)]
+    assert frame_runs(two, spans, t, 3.0, cuts=[40], snap_s=2.5) == [Run(0, 40, 0), Run(40, plain[1].start, 0),
+                                                                     Run(plain[1].start, 200, 1)]

@@ -56,3 +56,39 @@ def test_score_real_clips_with_the_default_model(real_dev, tmp_path, cli_env):
         assert r["not_an_exercise_of_the_22"] is False, r
         assert abs(r["rep_count"] - int(truth["reps"])) <= 1, (rel, r["rep_count"], truth["reps"], r["summary"])
         assert r["summary"] and r["segments"]
+
+
+def _join_clips():
+    """``infra/analysis/concatenate_clips.join_clips``, the script that makes the joined test videos."""
+    import importlib.util
+
+    path = Path(__file__).parents[2] / "infra" / "analysis" / "concatenate_clips.py"
+    spec = importlib.util.spec_from_file_location("concatenate_clips", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.join_clips
+
+
+@pytest.mark.realdata
+def test_two_real_clips_joined_are_two_sets_split_at_the_cut(real_dev, tmp_path, cli_env):
+    # one of the joined videos of docs/analysis.md: without the camera cut the segmenter ran the two sets together
+    # and called the romanian deadlift a deadlift; with it, each shot is labelled on its own frames
+    picks = ["romanian deadlift/sumukh0504-romainian.mp4", "bench press/kshitij-19-exercise-videos-barbell-bench-press.mp4"]
+    lib = tmp_path / "archive"
+    lib.mkdir()
+    starts = _join_clips()([str(real_dev / p) for p in picks], str(lib / "workout.mp4"))
+    counted = {r["path"]: r for r in csv.DictReader(open(Path(__file__).parents[1] / "analysis/data/real_dev_reps.csv"))}
+    out = tmp_path / "preds"
+    proc = subprocess.run([sys.executable, "-m", "exercise_classifier", "score", "--input", str(lib), "--output",
+                           str(out), "--no-progress", "--num-cpus", "2"],
+                          capture_output=True, text=True, env=cli_env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (row,) = storage.read_parquet_dir(str(out)).to_pylist()
+    sets = [s for s in row["segments"] if s["label"] != "rest"]
+    assert [s["label"] for s in sets] == ["romanian deadlift", "bench press"], row["segments"]
+    for s, rel, t0 in zip(sets, picks, starts):
+        truth = counted[rel]
+        assert abs(s["start_s"] - (t0 + float(truth["first_rep_start_s"]))) <= 1.0, (s, truth)
+        assert abs(s["end_s"] - (t0 + float(truth["last_rep_end_s"]))) <= 1.0, (s, truth)
+        assert abs(s["reps"] - int(truth["reps"])) <= 1, (s, truth)
+    assert row["uncertain"] and "several exercises" in row["uncertain_reason"]

@@ -77,6 +77,7 @@ def test_shard_schema_is_the_documented_one(extracted):
         assert r["label"] in SYNTH_CLASSES
         assert r["detection_rate"] >= 0.9 and r["mean_visibility"] > 0.6
         assert len(r["video_id"]) == 32
+        assert r["shot_start"] == [], r["shot_start"]     # one rendered shot: no camera cut
         # sampled frames are 1/15 s apart on average, whatever the clip's own rate
         assert r["fps"] > 15 and np.diff(r["frame_index"]).mean() / r["fps"] == pytest.approx(1 / 15, abs=0.005)
         assert json.loads(r["preprocessing"]) == json.loads(Preprocessing().features_json())
