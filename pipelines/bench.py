@@ -11,7 +11,14 @@ throughput figure (issue 14):
 * the **pipeline**: ``extract`` with 1 CPU and with N CPUs (Ray start-up apart from steady state, time to the first
   finished shard), ``score`` from the features it wrote (windows/s) and on raw video;
 * **memory**: peak RSS, PSS and USS of every pose worker (``/proc``; RSS counts shared pages such as the object
-  store's, USS does not) and of the driver.
+  store's, USS does not) and of the driver;
+* **cost against work**: ``extract`` on the library repeated 1x, 2x, 4x (a straight line through wall time against
+  sampled frames: its slope is the steady-state cost, its intercept the fixed start-up), and ``score`` from the
+  features at 1x and at the largest size, whose difference is the steady-state scoring rate without TensorFlow's
+  start-up;
+* **flatness**: driver memory listing 1,000 vs 10,000 videos (empty files, which fail at once: the listing, planning
+  and bookkeeping are what is measured), and one pose worker's memory on a 200 s 1080p clip against the library's
+  short clips.
 
 The library: ``--input`` if given, else the real-dev clips beside the checkout (one per class, up to
 ``--max-clips``), else a synthetic one made here. Machine-wide busy CPU is recorded, because a shared machine skews
@@ -45,6 +52,14 @@ def add_arguments(p) -> None:
     p.add_argument("--limit-frames", type=positive_int, default=600,
                    help="sampled frames per process for the limit measurements (default 600)")
     p.add_argument("--naive-clips", type=positive_int, default=4, help="clips for the naive baseline (default 4)")
+    p.add_argument("--scales", default="1,2,4",
+                   help="library sizes for cost against work, as multiples of the library (default 1,2,4; '1': skip)")
+    p.add_argument("--listing", type=int, default=10000,
+                   help="driver memory: also extract this many listed (empty, so instantly failing) files, against a "
+                        "tenth of them (default 10000; 0: skip)")
+    p.add_argument("--long-clip-s", type=float, default=200.0,
+                   help="pose-worker memory on one long 1080p clip of this many seconds (default 200; 0: skip)")
+    p.add_argument("--plot", default=None, help="write an SVG/PNG of throughput against CPUs and library size here")
     p.add_argument("--output", default=None, help="write the JSON result here (local path or s3:// URI)")
     # no --address: the 1-CPU and N-CPU runs each start a private local Ray of that size, which is the point
 
@@ -257,7 +272,7 @@ def naive_baseline(paths: list[str], contract, model_uri: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ the pipeline
-def _pipeline_run(clip_dir: str, out: str, cpus: int) -> dict:
+def _pipeline_run(clip_dir: str, out: str, cpus: int, videos_per_shard: int = 1) -> dict:
     """``extract`` on a private Ray of ``cpus`` CPUs; start-up apart from steady state."""
     import ray
 
@@ -280,18 +295,20 @@ def _pipeline_run(clip_dir: str, out: str, cpus: int) -> dict:
         threading.Thread(target=watch_first_shard, args=(stop,), daemon=True).start()
         busy0, all0 = _cpu_times()
         t0 = time.perf_counter()
-        summary = run_extract(clip_dir, out, labels=LABELS_NONE, progress=False, videos_per_shard=1)
+        summary = run_extract(clip_dir, out, labels=LABELS_NONE, progress=False, videos_per_shard=videos_per_shard)
         wall = time.perf_counter() - t0
         busy1, all1 = _cpu_times()
         stop.set()
     ray.shutdown()
     frames = summary["sampled_frames"]
     video_s = sum(d or 0.0 for d in storage.read_parquet_dir(out, columns=["duration_s"])["duration_s"].to_pylist())
-    return {"cpus": cpus, "sampled_frames": frames, "wall_s": round(wall, 2), "ray_init_s": round(init_s, 2),
+    return {"cpus": cpus, "videos": summary["videos_processed"], "sampled_frames": frames, "wall_s": round(wall, 2),
+            "ray_init_s": round(init_s, 2),
             "first_shard_s": round(first_shard[0] - t0, 2) if first_shard else None,
-            "frames_per_s": round(frames / wall, 1),
+            "frames_per_s": round(frames / wall, 1) if frames else None,
             "frames_per_s_incl_start_up": round(frames / (wall + init_s), 1),
             "video_s_per_wall_s": round(video_s / wall, 2),
+            "videos_per_s": round(summary["videos_processed"] / wall, 1),
             "video_s_per_core_s": round(video_s / wall / cpus, 2),
             "machine_busy_cores": round((busy1 - busy0) / max(all1 - all0, 1e-9) * (os.cpu_count() or 1), 2),
             "memory": mem.summary(), "status_counts": summary["status_counts_this_run"]}
@@ -312,6 +329,139 @@ def _score_run(cpus: int, out: str, *, input_uri: str | None = None, features_ur
                   .to_pylist())
     return {"videos": summary["videos_scored"], "windows": windows, "wall_s": round(wall, 2),
             "windows_per_s": round(windows / wall, 1)}
+
+
+# ------------------------------------------------------------------------------------- cost against work, flatness
+def _link_library(paths: list[str], copies: int, clip_dir: str) -> str:
+    """``clip_dir`` holding ``copies`` links to each clip under distinct names (distinct URIs: each is a video)."""
+    os.makedirs(clip_dir)
+    for r in range(copies):
+        for i, p in enumerate(paths):
+            os.symlink(os.path.abspath(p), os.path.join(clip_dir, f"{r:02d}-{i:04d}{os.path.splitext(p)[1]}"))
+    return clip_dir
+
+
+def linear_fit(x: list[float], y: list[float]) -> dict:
+    """Least-squares line ``y = slope * x + intercept`` and its R^2 (1.0: cost grows exactly linearly with work)."""
+    import numpy as np
+
+    xa, ya = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    slope, intercept = np.polyfit(xa, ya, 1)
+    resid = ya - (slope * xa + intercept)
+    tot = float(((ya - ya.mean()) ** 2).sum())
+    return {"slope": float(slope), "intercept": float(intercept),
+            "r2": round(1.0 - float((resid ** 2).sum()) / tot, 4) if tot > 0 else None}
+
+
+def cost_against_work(paths: list[str], scales: list[int], cpus: int, tmp: str, first: dict) -> dict:
+    """``extract`` with ``cpus`` CPUs on the library at each scale (``first``: the 1x run already made)."""
+    runs = {1: first}
+    for k in scales:
+        if k != 1:
+            log.info("bench: extract, library x%d", k)
+            runs[k] = _pipeline_run(_link_library(paths, k, os.path.join(tmp, f"clips-x{k}")),
+                                    os.path.join(tmp, f"features-x{k}"), cpus)
+    ks = sorted(runs)
+    fit = linear_fit([runs[k]["sampled_frames"] for k in ks], [runs[k]["wall_s"] for k in ks])
+    per_frame = {k: runs[k]["wall_s"] / max(runs[k]["sampled_frames"], 1) for k in ks}
+    return {"scales": ks, "sampled_frames": [runs[k]["sampled_frames"] for k in ks],
+            "wall_s": [runs[k]["wall_s"] for k in ks], "frames_per_s": [runs[k]["frames_per_s"] for k in ks],
+            "peak_rss_mb_per_worker": [runs[k]["memory"]["peak_mb_per_worker"]["rss"] for k in ks],
+            "peak_uss_mb_per_worker": [runs[k]["memory"]["peak_mb_per_worker"]["uss"] for k in ks],
+            "driver_peak_rss_mb": [runs[k]["memory"]["driver_peak_mb"]["rss"] for k in ks],
+            "fit_ms_per_frame": round(fit["slope"] * 1000, 3), "fit_start_up_s": round(fit["intercept"], 2),
+            "fit_r2": fit["r2"], "steady_frames_per_s": round(1.0 / fit["slope"], 1) if fit["slope"] > 0 else None,
+            "wall_per_frame_largest_over_1x": round(per_frame[ks[-1]] / per_frame[1], 3)}
+
+
+def listing_memory(n_files: int, cpus: int, tmp: str) -> dict:
+    """Driver memory extracting ``n_files`` listed videos against a tenth of them. The files are empty, so each
+    fails at once (``unreadable``): what grows with the library is the driver's listing, plan and bookkeeping."""
+    out = {}
+    for n in (max(1, n_files // 10), n_files):
+        lib = os.path.join(tmp, f"listing-{n}")
+        os.makedirs(lib)
+        for i in range(n):
+            open(os.path.join(lib, f"v{i:06d}.mp4"), "wb").close()
+        log.info("bench: driver memory, %d listed videos", n)
+        r = _pipeline_run(lib, os.path.join(tmp, f"listing-out-{n}"), cpus, videos_per_shard=4)
+        out[str(n)] = {"videos": r["videos"], "wall_s": r["wall_s"], "videos_per_s": r["videos_per_s"],
+                       "driver_peak_mb": r["memory"]["driver_peak_mb"], "status_counts": r["status_counts"]}
+    small, large = (out[k]["driver_peak_mb"]["uss"] for k in out)
+    out["driver_uss_growth_mb"] = round(large - small, 1)
+    return out
+
+
+def write_long_clip(src: str, seconds: float, dst: str, size: tuple[int, int] = (1920, 1080), fps: int = 30) -> str:
+    """An H.264 clip of ``seconds`` at ``size``: the frames of ``src`` looped (back and forth, so motion stays
+    continuous), scaled by FFmpeg on the way into the encoder."""
+    import av
+    import cv2
+
+    cap = cv2.VideoCapture(src)
+    frames = []
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        frames.append(cv2.resize(bgr, (640, 360))[:, :, ::-1].copy())
+    cap.release()
+    require(bool(frames), f"no frame in {src}")
+    cycle = frames + frames[::-1]
+    with av.open(dst, "w") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "23"})
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for k in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(cycle[k % len(cycle)], format="rgb24")
+            for packet in stream.encode(frame.reformat(width=size[0], height=size[1], format="yuv420p")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return dst
+
+
+def long_clip_memory(src: str, seconds: float, tmp: str) -> dict:
+    """One pose worker (1 CPU) on one long 1080p clip: its peak memory, to set against the short clips'."""
+    lib = os.path.join(tmp, "long")
+    os.makedirs(lib)
+    log.info("bench: writing a %.0f s 1080p clip", seconds)
+    write_long_clip(src, seconds, os.path.join(lib, "long.mp4"))
+    log.info("bench: extract, one long 1080p clip")
+    r = _pipeline_run(lib, os.path.join(tmp, "long-out"), 1)
+    return {"seconds": seconds, "size": "1920x1080", "sampled_frames": r["sampled_frames"], "wall_s": r["wall_s"],
+            "frames_per_s": r["frames_per_s"], "peak_mb_per_worker": r["memory"]["peak_mb_per_worker"],
+            "status_counts": r["status_counts"]}
+
+
+def plot(result: dict, path: str) -> None:
+    """Throughput against CPUs (pipeline vs the measured limits) and wall time against library size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
+    ext, lim, n = result["extract"], result["limits"], result["machine"]["n"]
+    cpus = sorted(int(k.split("_")[0]) for k in ext)
+    a.plot(cpus, [ext[f"{c}_cpu"]["frames_per_s"] for c in cpus], "o-", label="extract (pipeline)")
+    a.plot([1, n], [lim["pose_only_limit_frames_per_s"] / n, lim["pose_only_limit_frames_per_s"]], "k--",
+           label="pose-only limit (N processes)")
+    a.plot([1, n], [lim["decode_pose_limit_frames_per_s"] / n, lim["decode_pose_limit_frames_per_s"]], ":",
+           color="grey", label="decode+pose limit")
+    a.set(xlabel="CPUs", ylabel="sampled frames / s", title="throughput against cores", xticks=cpus)
+    a.legend(fontsize=8)
+    cw = result.get("cost_against_work")
+    if cw:
+        x, y = cw["sampled_frames"], cw["wall_s"]
+        b.plot(x, y, "o", label="extract, library " + " / ".join(f"{k}x" for k in cw["scales"]))
+        xs = [0, max(x)]
+        b.plot(xs, [cw["fit_start_up_s"] + cw["fit_ms_per_frame"] / 1000 * v for v in xs], "-",
+               label=f"fit: {cw['fit_ms_per_frame']:.2f} ms/frame + {cw['fit_start_up_s']:.1f} s (R² {cw['fit_r2']})")
+        b.set(xlabel="sampled frames in the library", ylabel="wall seconds", title=f"cost against work ({n} CPUs)")
+        b.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def _library(input_uri: str | None, max_clips: int, tmp: str) -> tuple[str, list[str]]:
@@ -346,11 +496,15 @@ def _library(input_uri: str | None, max_clips: int, tmp: str) -> tuple[str, list
 
 
 def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | None = None,
-              limit_frames: int = 600, naive_clips: int = 4, output_uri: str | None = None) -> dict:
+              limit_frames: int = 600, naive_clips: int = 4, output_uri: str | None = None,
+              scales: tuple[int, ...] = (1, 2, 4), listing: int = 10000, long_clip_s: float = 200.0,
+              plot_path: str | None = None) -> dict:
     from ..contract import Preprocessing
     from .score import default_model_uri
 
     require(max_clips >= 1, f"--max-clips must be >= 1, got {max_clips}")
+    require(all(k >= 1 for k in scales), f"--scales must be whole multiples >= 1, got {scales}")
+    require(listing >= 0 and long_clip_s >= 0, "--listing and --long-clip-s must be >= 0")
     n = cpus or os.cpu_count() or 1
     if output_uri:
         storage.check_writable(storage.parent(output_uri))
@@ -377,6 +531,22 @@ def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | 
         result["score_from_features"] = _score_run(n, os.path.join(tmp, "pred-f"),
                                                    features_uri=os.path.join(tmp, f"features-{n}"))
         result["score_raw_video"] = _score_run(n, os.path.join(tmp, "pred-v"), input_uri=clip_dir)
+        if max(scales) > 1:
+            result["cost_against_work"] = cost_against_work(paths, sorted(set(scales)), n, tmp, runs[n])
+            k = max(scales)
+            log.info("bench: score from features, library x%d", k)
+            big = _score_run(n, os.path.join(tmp, f"pred-f-x{k}"), features_uri=os.path.join(tmp, f"features-x{k}"))
+            small = result["score_from_features"]
+            extra_w, extra_s = big["windows"] - small["windows"], big["wall_s"] - small["wall_s"]
+            result["score_from_features_large"] = {
+                **big, "scale": k,
+                # the difference of two runs: TensorFlow's and Ray's start-up cancel out
+                "steady_windows_per_s": round(extra_w / extra_s, 1) if extra_s > 0 else None,
+                "steady_videos_per_s": round((big["videos"] - small["videos"]) / extra_s, 2) if extra_s > 0 else None}
+        if listing:
+            result["driver_memory_listing"] = listing_memory(listing, n, tmp)
+        if long_clip_s:
+            result["long_clip"] = long_clip_memory(paths[0], long_clip_s, tmp)
     lim = result["limits"]
     full = runs[n]
     naive_fps = result["naive_baseline"]["frames_per_s"]
@@ -388,15 +558,26 @@ def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | 
         "ratio_to_baseline": round(full["frames_per_s"] / naive_fps, 2) if naive_fps else None,
         "peak_rss_mb_per_worker": full["memory"]["peak_mb_per_worker"]["rss"],
         "peak_uss_mb_per_worker": full["memory"]["peak_mb_per_worker"]["uss"],
-        "score_windows_per_s": result["score_from_features"]["windows_per_s"],
+        "score_windows_per_s": (result.get("score_from_features_large", {}).get("steady_windows_per_s")
+                                or result["score_from_features"]["windows_per_s"]),
+        "score_windows_per_s_incl_start_up": result["score_from_features"]["windows_per_s"],
         "score_raw_frames_per_s": round(full["sampled_frames"] / result["score_raw_video"]["wall_s"], 1),
     })
+    if "long_clip" in result:
+        result["peak_rss_mb_per_worker_long_1080p"] = result["long_clip"]["peak_mb_per_worker"]["rss"]
+    if plot_path:
+        plot(result, plot_path)
     return result
 
 
 def run(args) -> int:
+    try:
+        scales = tuple(int(x) for x in str(args.scales).split(",") if x.strip())
+    except ValueError:
+        require(False, f"--scales takes whole numbers separated by commas, got {args.scales!r}")
     result = run_bench(args.input, max_clips=args.max_clips, cpus=args.cpus, limit_frames=args.limit_frames,
-                       naive_clips=args.naive_clips, output_uri=args.output)
+                       naive_clips=args.naive_clips, output_uri=args.output, scales=scales, listing=args.listing,
+                       long_clip_s=args.long_clip_s, plot_path=args.plot)
     text = json.dumps(result, indent=2)
     print(text)
     if args.output:

@@ -27,3 +27,40 @@ def test_limits_count_every_frame_of_every_process(synth_library, tmp_path):
     assert out["decode_pose_frames"] == sum(45 for _ in clips[:2])             # 3 s at 15 fps, decoded whole
     assert out["pose_only_limit_frames_per_s"] > 0 and out["decode_cpu_ms_per_sampled_frame"] > 0
     assert 0.3 < out["pose_only_cpu_per_wall"] < 2.5                            # pose is about one core per process
+
+
+def test_linear_fit_recovers_a_line_and_says_when_it_is_not_one():
+    from exercise_classifier.pipelines.bench import linear_fit
+
+    f = linear_fit([100, 200, 400], [7.0, 9.0, 13.0])              # 20 ms per frame + 5 s start-up
+    assert f["slope"] == pytest.approx(0.02) and f["intercept"] == pytest.approx(5.0) and f["r2"] == 1.0
+    assert linear_fit([100, 200, 400], [7.0, 20.0, 9.0])["r2"] < 0.5
+
+
+def test_scaled_library_names_each_copy_as_its_own_video(tmp_path):
+    from exercise_classifier.pipelines.bench import _link_library
+
+    clips = []
+    for name in ("a.mp4", "b.mp4"):
+        (tmp_path / name).write_bytes(b"x")
+        clips.append(str(tmp_path / name))
+    lib = _link_library(clips, 3, str(tmp_path / "lib"))
+    names = sorted(os.listdir(lib))
+    assert len(names) == 6 == len(set(names))
+    assert {os.path.realpath(os.path.join(lib, n)) for n in names} == {os.path.realpath(c) for c in clips}
+
+
+def test_long_clip_is_1080p_and_as_long_as_asked(synth_library, tmp_path):
+    import cv2
+
+    from exercise_classifier.pipelines.bench import write_long_clip
+
+    src = str(sorted(synth_library.rglob("*.mp4"))[0])
+    out = write_long_clip(src, 4.0, str(tmp_path / "long.mp4"))
+    cap = cv2.VideoCapture(out)
+    size = (cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    n = 0
+    while cap.grab():
+        n += 1
+    cap.release()
+    assert size == (1920, 1080) and n == 120                          # 4 s at 30 fps
