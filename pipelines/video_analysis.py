@@ -56,7 +56,7 @@ def span_classifier(model, features: np.ndarray, segments: np.ndarray, feature_f
             kin = landmark_kinematics(landmarks[a:b], None if world is None else world[a:b], width=width,
                                       height=height, fps=sample_fps)
             inputs.append((features[keep], segments[keep], kin))
-        decisions, _ = model.decide_videos(inputs)
+        decisions, _ = model.decide_videos(inputs, window_probs=False)
         return [(np.full(n_classes, 1.0 / n_classes) if d is None else d.probabilities,
                  None if d is None else d.not_exercise) for d in decisions]
 

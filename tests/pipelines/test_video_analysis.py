@@ -80,3 +80,29 @@ def test_exercises_are_not_flagged_and_reps_match(default_model, label):
     _, out = _analyse(default_model, c.landmarks, c.world, c.fps, c.width, c.height)
     assert out["not_an_exercise_of_the_22"] is False, out
     assert abs(out["rep_count"] - c.reps) <= 1, (out["rep_count"], c.reps)
+
+
+def test_decisions_without_window_probabilities_are_the_same(default_model):
+    """The span classifier skips the network where the statistics member decides alone: same decisions."""
+    from exercise_classifier.synth.workouts import workout_clip
+
+    w = workout_clip(["squat", "shoulder press"], 77, 1)
+    contract = Preprocessing()
+    idx = np.flatnonzero([sample_mask_step(k, w.fps, contract.sample_fps) for k in range(len(w.landmarks))])
+    meta = VideoMeta(uri="mem://clip", video_id="clip", label=None, group=None, width=w.width, height=w.height,
+                     fps=float(w.fps), frame_count=len(w.landmarks))
+    row = landmarks_row(meta, w.landmarks[idx], w.world[idx], idx, contract)
+    f, seg = np.asarray(row["features"], np.float32), np.asarray(row["feature_segment"])
+    lm, wl = np.asarray(row["landmarks"], np.float32), np.asarray(row["world_landmarks"], np.float32)
+    half = len(f) // 2
+    videos = [(f, seg, landmark_kinematics(lm, wl, width=w.width, height=w.height, fps=contract.sample_fps)),
+              (f[:half], seg[:half], landmark_kinematics(lm[:half], wl[:half], width=w.width, height=w.height,
+                                                         fps=contract.sample_fps)),
+              (f[:3], seg[:3], landmark_kinematics(lm[:3], wl[:3], width=w.width, height=w.height,
+                                                   fps=contract.sample_fps))]
+    full, probs = default_model.decide_videos(videos)
+    lean, no_probs = default_model.decide_videos(videos, window_probs=False)
+    assert len(probs[0]) > 0
+    assert [(d.label, d.confidence, d.members) for d in full] == [(d.label, d.confidence, d.members) for d in lean]
+    if default_model.stats_weight >= 1.0:
+        assert all(len(p) == 0 for p in no_probs)
