@@ -44,3 +44,35 @@ def mirror_descriptors(descriptors: np.ndarray) -> np.ndarray:
     """Descriptors of the left/right-mirrored video (``(..., NUM_DESCRIPTORS)``); the kinematic part is symmetric."""
     d = np.asarray(descriptors)
     return np.concatenate([mirror_stats(d[..., :NUM_STATS]), d[..., NUM_STATS:]], axis=-1)
+
+
+# A camera shot shorter than this is too little of the exercise to describe on its own (measured: 1, 2 and 3 s all
+# labelled montages at least as well as the whole video; 2 s best, docs/accuracy.md).
+MIN_SHOT_S = 2.0
+
+
+def shot_inputs(features: np.ndarray, segments: np.ndarray, feature_frame: np.ndarray, landmarks: np.ndarray,
+                world: np.ndarray | None, shot_start, *, width: int | None, height: int | None, fps: float,
+                min_shot_s: float = MIN_SHOT_S) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
+    """A video cut into camera shots -> ``(features, segments, kinematics, sampled frames)`` of each shot of at least
+    ``min_shot_s``; empty unless there are two such shots.
+
+    Why: a tutorial montage shows one exercise from the front, then the side, then seated; statistics over the whole
+    video mix views that no single training video has, while each shot alone looks like one. ``shot_start``: sampled
+    frame positions where a new shot begins (the ``shot_start`` column); ``feature_frame``: the sampled frame of each
+    feature row; ``landmarks``/``world``: the row's flat ``(T, 132)`` / ``(T, 99)`` arrays.
+    """
+    cuts = [int(c) for c in (shot_start if shot_start is not None else []) if 0 < int(c) < len(landmarks)]
+    if not cuts:
+        return []
+    feature_frame = np.asarray(feature_frame)
+    bounds = [0, *sorted(set(cuts)), len(landmarks)]
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        keep = (feature_frame >= a) & (feature_frame < b)
+        if (b - a) / fps < min_shot_s or keep.sum() < 5:
+            continue
+        kin = landmark_kinematics(landmarks[a:b], None if world is None or len(world) == 0 else world[a:b],
+                                  width=width, height=height, fps=fps)
+        out.append((features[keep], segments[keep], kin, b - a))
+    return out if len(out) >= 2 else []

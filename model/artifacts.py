@@ -208,16 +208,19 @@ class LoadedModel:
         return self.decide_videos([(features, segments, kinematics)])[0][0]
 
     def decide_videos(self, videos: list[tuple[np.ndarray, np.ndarray | None, np.ndarray]], *,
-                      window_probs: bool = True):
+                      window_probs: bool = True, shots: list | None = None):
         """Label many videos at once: one ``predict`` over all their windows, one forest pass over their descriptors.
 
         ``videos``: ``(features (T, F), segments (T,), kinematics (NUM_KINEMATIC,))`` (T may be 0). Returns
         ``(decisions, window_probs)``: a :class:`.voting.Decision` or None per video, and each video's ``(W, C)``
         window probabilities. ``window_probs=False``: the caller needs only the decisions, so the network is not run
         where it cannot change them (the statistics member decides alone, ``stats_weight`` 1); the returned window
-        probabilities are then empty.
+        probabilities are then empty. ``shots``: per video, its camera shots as
+        :func:`..features.descriptors.shot_inputs` gives them (empty: one shot); the statistics member then labels
+        a montage shot by shot (:meth:`.stats_model.StatsModel.video_proba`).
         """
         from ..features.descriptors import video_descriptors
+        from .stats_model import shot_stats
         from .voting import decide
         from .windows import make_windows
 
@@ -235,7 +238,7 @@ class LoadedModel:
             have = [i for i, (f, _, _) in enumerate(videos) if len(f)]
             if have:
                 x = np.stack([video_descriptors(*videos[i]) for i in have])
-                p = self.stats.predict_proba(x)
+                p = self.stats.video_proba(x, shot_stats([shots[i] for i in have]) if shots else None)
                 q = self.stats.none_probability(x)
                 for k, i in enumerate(have):
                     stats_probs[i] = p[k]

@@ -80,10 +80,11 @@ def bootstrap_interval(y_true: np.ndarray, y_pred: np.ndarray, n: int, seed: int
 
 
 def leave_one_source_out(stats: np.ndarray, y: np.ndarray, groups: np.ndarray, extra_stats: np.ndarray,
-                         extra_y: np.ndarray, n_classes: int, cfg,
-                         negatives: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+                         extra_y: np.ndarray, n_classes: int, cfg, negatives: np.ndarray | None = None,
+                         shots: list | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Out-of-fold probabilities ``(n, n_classes)``: each group predicted by a model trained on all others; with
-    ``negatives``, also each video's out-of-fold probability of being none of the 22 ``(n,)``."""
+    ``negatives``, also each video's out-of-fold probability of being none of the 22 ``(n,)``. ``shots``: per
+    video, None or its shots' descriptors (:func:`..model.stats_model.shot_stats`), labelled as ``score`` does."""
     from ..model.stats_model import StatsModel
 
     probs = np.zeros((len(y), n_classes), np.float32)
@@ -94,7 +95,7 @@ def leave_one_source_out(stats: np.ndarray, y: np.ndarray, groups: np.ndarray, e
         t = np.concatenate([y[~held], extra_y])
         w = np.concatenate([np.ones((~held).sum()), np.full(len(extra_y), cfg.synthetic_weight)])
         model = StatsModel.fit(x, t, n_classes, cfg, sample_weight=w, negatives=negatives)
-        probs[held] = model.predict_proba(stats[held])
+        probs[held] = model.video_proba(stats[held], [shots[i] for i in np.flatnonzero(held)] if shots else None)
         if none is not None:
             none[held] = model.none_probability(stats[held])
     return probs, none
@@ -128,7 +129,7 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     from ..model.config import Config
     from ..model.evaluation import compute_metrics
     from ..model.report import render_html
-    from ..model.stats_model import StatsModel, stats_of
+    from ..model.stats_model import StatsModel, shot_stats, stats_of
     from .datasets import dataset_contract, negative_videos, read_videos, synthetic_videos
     from .runtime import quiet_ray_data, ray_session
 
@@ -150,6 +151,7 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     groups = np.array([v.group for v in videos])
     require(len(set(groups.tolist())) >= 2, "leave-one-source-out needs at least two sources")
     stats = stats_of(videos)
+    real_shots = shot_stats([v.shots for v in videos])   # montages are labelled shot by shot, as score does
     synth = synthetic_videos(scfg.synthetic_per_class, contract, seed=cfg.train.seed) \
         if scfg.synthetic_per_class else []
     s_stats, s_y = stats_of(synth), np.array([index[v.label] for v in synth], np.int64)
@@ -158,7 +160,8 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
         if scfg.negatives_per_motion else []
     n_stats = stats_of(negatives) if negatives else None
     raw, real_none = leave_one_source_out(stats, y, groups, s_stats, s_y, len(CLASSES),
-                                          dataclasses.replace(scfg, temperature=1.0), negatives=n_stats)
+                                          dataclasses.replace(scfg, temperature=1.0), negatives=n_stats,
+                                          shots=real_shots)
     # calibration, nested: each source's probabilities get the temperature fitted on the other sources' only
     probs = np.zeros_like(raw)
     for g in sorted(set(groups.tolist())):
@@ -204,7 +207,7 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
         result["none_of_22"] = none_of_22_report(real_none, full.none_probability(stats_of(unseen)),
                                                  [v.uri.split("/")[2] for v in unseen], scfg.none_threshold)
     if synth:
-        only = StatsModel.fit(s_stats, s_y, len(CLASSES), scfg).predict_proba(stats)
+        only = StatsModel.fit(s_stats, s_y, len(CLASSES), scfg).video_proba(stats, real_shots)
         result["synthetic_only"] = {k: compute_metrics(y, only.argmax(1), only.max(1), CLASSES)[k]
                                     for k in ("accuracy", "balanced_accuracy")}
     result["seconds"] = round(time.time() - t0, 1)

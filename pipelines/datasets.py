@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 # what a Video is built from; the landmark columns feed the kinematic descriptors
 LANDMARK_COLUMNS = ["landmarks", "world_landmarks", "width", "height", "sample_fps"]
-READ_COLUMNS = ["video_id", "uri", "label", "group", "status", "features", "feature_segment", *LANDMARK_COLUMNS]
+READ_COLUMNS = ["video_id", "uri", "label", "group", "status", "features", "feature_segment", *LANDMARK_COLUMNS,
+                "feature_frame", "shot_start"]
 SYNTHETIC_GROUP_PREFIX = "synthetic:"
 
 
@@ -48,12 +49,26 @@ class Video:
     segments: np.ndarray       # (frames,) int32
     kinematics: np.ndarray     # (NUM_KINEMATIC,) float32, from the pose landmarks of the sampled frames
     train_only: bool = False   # synthetic or --train-extra data: never in validation or test
+    # camera shots of 2 s or more, when there are two or more: (features, segments, kinematics, sampled frames)
+    # each (:func:`..features.descriptors.shot_inputs`); a montage is labelled shot by shot
+    shots: tuple = ()
 
 
 def _frames(value, n_features: int | None = None) -> np.ndarray:
     if value is None or len(value) == 0:
         return np.zeros((0, n_features or 0), np.float32)
     return np.asarray([np.asarray(f, np.float32) for f in value], np.float32)
+
+
+def row_shots(row: dict, features: np.ndarray, segments: np.ndarray) -> tuple:
+    """The camera shots of one extraction row (empty for rows without cuts, or from before schema 3)."""
+    from ..features.descriptors import shot_inputs
+
+    if not row.get("shot_start") or row.get("feature_frame") is None:
+        return ()
+    return tuple(shot_inputs(features, segments, np.asarray(row["feature_frame"]), _frames(row.get("landmarks")),
+                             _frames(row.get("world_landmarks")), row["shot_start"], width=row.get("width"),
+                             height=row.get("height"), fps=float(row["sample_fps"])))
 
 
 def row_kinematics(row: dict) -> np.ndarray:
@@ -87,7 +102,8 @@ def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group"
         except UnknownLabelError as exc:
             raise DatasetError(str(exc)) from None
         out.append(Video(str(r["video_id"]), str(r.get("uri") or ""), label,
-                         None if group is None else str(group), feats, seg, row_kinematics(r), train_only))
+                         None if group is None else str(group), feats, seg, row_kinematics(r), train_only,
+                         row_shots(r, feats, seg)))
     return out
 
 

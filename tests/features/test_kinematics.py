@@ -86,3 +86,24 @@ def test_body_moves_in_a_pull_up_the_hands_in_a_lat_pulldown():
 def test_knees_bend_less_in_a_romanian_deadlift():
     knee = "knee_at_hip_bottom"       # knee angle (rad, pi = straight) while the hips are most flexed
     assert _mean("romanian deadlift", knee) > _mean("deadlift", knee) + 0.3
+
+
+def test_a_montage_is_cut_into_its_long_shots_and_a_single_shot_is_not():
+    from exercise_classifier.features.descriptors import shot_inputs
+
+    rng = np.random.default_rng(0)
+    T, fps = 120, 15.0                                        # 8 s: shots 0-3 s, 3-3.5 s (too short), 3.5-8 s
+    lm = rng.random((T, 132)).astype(np.float32)
+    world = rng.random((T, 99)).astype(np.float32)
+    feature_frame = np.arange(0, T, 1)
+    feats = rng.random((T, 83)).astype(np.float32)
+    seg = np.zeros(T, np.int32)
+    shots = shot_inputs(feats, seg, feature_frame, lm, world, [45, 53], width=640, height=480, fps=fps)
+    assert [n for *_, n in shots] == [45, 67]
+    assert np.array_equal(shots[1][0], feats[53:]) and shots[0][2].shape == (NUM_KINEMATIC,)
+    assert np.allclose(shots[0][2], landmark_kinematics(lm[:45], world[:45], width=640, height=480, fps=fps))
+    # one long shot left after dropping the short ones, no cuts, or cuts at the ends: the video is one shot
+    assert shot_inputs(feats, seg, feature_frame, lm, world, [110], width=640, height=480, fps=fps) == []
+    assert shot_inputs(feats, seg, feature_frame, lm, world, [], width=640, height=480, fps=fps) == []
+    assert shot_inputs(feats, seg, feature_frame, lm, world, None, width=640, height=480, fps=fps) == []
+    assert shot_inputs(feats, seg, feature_frame, lm, world, [0, T], width=640, height=480, fps=fps) == []

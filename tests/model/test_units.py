@@ -155,6 +155,26 @@ def test_forest_export_matches_sklearn_and_round_trips_without_pickle(tmp_path):
         forest.predict_proba(test[:, :3])
 
 
+def test_a_montage_is_the_frame_weighted_mean_of_its_shots():
+    from exercise_classifier.features.descriptors import NUM_DESCRIPTORS
+    from exercise_classifier.model.config import StatsConfig
+    from exercise_classifier.model.stats_model import StatsModel
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, NUM_DESCRIPTORS)).astype(np.float32)
+    y = np.arange(60) % 3
+    model = StatsModel.fit(x, y, 4, StatsConfig(n_trees=20, mirror=False), negatives=None)
+    videos = x[:3]
+    shots = [None, (x[3:5], np.array([30.0, 90.0])), (x[5:6], np.array([40.0]))]    # one shot: the whole video
+    got = model.video_proba(videos, shots)
+    whole = model.predict_proba(videos)
+    each = model.predict_proba(x[3:5])
+    np.testing.assert_allclose(got[0], whole[0])
+    np.testing.assert_allclose(got[1], 0.25 * each[0] + 0.75 * each[1], rtol=1e-6)
+    np.testing.assert_allclose(got[2], whole[2])
+    np.testing.assert_allclose(model.video_proba(videos), whole)
+
+
 def test_video_stats_are_order_free_mirror_exactly_and_ignore_gaps():
     from exercise_classifier.features.mirror import mirror_features
     from exercise_classifier.features.video_stats import NUM_STATS, STATS_NAMES, mirror_stats, video_stats
