@@ -569,6 +569,10 @@ def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | 
         "score_windows_per_s_incl_start_up": result["score_from_features"]["windows_per_s"],
         "score_raw_frames_per_s": round(full["sampled_frames"] / result["score_raw_video"]["wall_s"], 1),
     })
+    steady = result.get("cost_against_work", {}).get("steady_frames_per_s")
+    if steady:
+        # the same ratio without the run's fixed start-up and tail (the fit's slope): what a large library gets
+        result["steady_ratio_to_limit"] = round(steady / lim["pose_only_limit_frames_per_s"], 3)
     if "long_clip" in result:
         result["peak_rss_mb_per_worker_long_1080p"] = result["long_clip"]["peak_mb_per_worker"]["rss"]
     if plot_path:
