@@ -184,3 +184,15 @@ def set_rotation(path: Path, degrees: int) -> Path:
 def set_rotation_90(path: Path) -> Path:
     """:func:`set_rotation` by 90° (portrait phone video)."""
     return set_rotation(path, 90)
+
+
+def join_clips(paths: list[str], out_path: str) -> list[float]:
+    """``infra/analysis/concatenate_clips.join_clips``, the script that makes the joined test videos of
+    docs/analysis.md: the clips one after another; returns each clip's start and last the duration (s)."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "infra" / "analysis" / "concatenate_clips.py"
+    spec = importlib.util.spec_from_file_location("concatenate_clips", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.join_clips(paths, out_path)

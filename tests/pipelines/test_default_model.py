@@ -16,6 +16,8 @@ from exercise_classifier.features.table import FEATURE_VERSION
 from exercise_classifier import storage
 from exercise_classifier.pipelines.score import default_model_uri
 
+from ..media import join_clips
+
 pytestmark = pytest.mark.slow
 
 
@@ -58,17 +60,6 @@ def test_score_real_clips_with_the_default_model(real_dev, tmp_path, cli_env):
         assert r["summary"] and r["segments"]
 
 
-def _join_clips():
-    """``infra/analysis/concatenate_clips.join_clips``, the script that makes the joined test videos."""
-    import importlib.util
-
-    path = Path(__file__).parents[2] / "infra" / "analysis" / "concatenate_clips.py"
-    spec = importlib.util.spec_from_file_location("concatenate_clips", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.join_clips
-
-
 @pytest.mark.realdata
 def test_two_real_clips_joined_are_two_sets_split_at_the_cut(real_dev, tmp_path, cli_env):
     # one of the joined videos of docs/analysis.md: without the camera cut the segmenter ran the two sets together
@@ -76,7 +67,7 @@ def test_two_real_clips_joined_are_two_sets_split_at_the_cut(real_dev, tmp_path,
     picks = ["romanian deadlift/sumukh0504-romainian.mp4", "bench press/kshitij-19-exercise-videos-barbell-bench-press.mp4"]
     lib = tmp_path / "archive"
     lib.mkdir()
-    starts = _join_clips()([str(real_dev / p) for p in picks], str(lib / "workout.mp4"))
+    starts = join_clips([str(real_dev / p) for p in picks], str(lib / "workout.mp4"))
     counted = {r["path"]: r for r in csv.DictReader(open(Path(__file__).parents[1] / "analysis/data/real_dev_reps.csv"))}
     out = tmp_path / "preds"
     proc = subprocess.run([sys.executable, "-m", "exercise_classifier", "score", "--input", str(lib), "--output",

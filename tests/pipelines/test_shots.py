@@ -12,7 +12,7 @@ from exercise_classifier.contract import Preprocessing
 from exercise_classifier.pipelines.shots import ShotDetector
 from exercise_classifier.pipelines.video_stage import sampled_frames
 
-from ..media import write_video
+from ..media import join_clips, write_video
 
 CONTRACT = Preprocessing()
 # Two real clips from different sources, each one continuous shot (checked by eye).
@@ -50,30 +50,15 @@ def test_a_change_of_scene_is_one_cut_and_a_pan_is_none(tmp_path):
     assert n > 60 and cuts == [], cuts
 
 
-def _read(path) -> tuple[list[np.ndarray], float]:
-    cap = cv2.VideoCapture(str(path))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    out = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        out.append(cv2.cvtColor(cv2.resize(frame, (640, 480)), cv2.COLOR_BGR2RGB))
-    cap.release()
-    return out, fps
-
-
 def test_the_join_of_two_real_clips_is_found_and_nothing_else(real_dev, tmp_path):
     manifest = {r["path"]: r for r in csv.DictReader(open(real_dev / "manifest.csv"))}
-    first, fps = _read(real_dev / JOIN[0])
-    second, _ = _read(real_dev / JOIN[1])
     assert manifest[JOIN[0]]["source_repo"] != manifest[JOIN[1]]["source_repo"]
     for clip in (*JOIN, *WHITE_BACKGROUND):
         cuts, _ = _cuts_s(real_dev / clip)
         assert cuts == [], (clip, cuts)
     cuts, _ = _cuts_s(real_dev / MONTAGE[0])
     assert len(cuts) == len(MONTAGE[1]) and np.allclose(cuts, MONTAGE[1], atol=0.3), cuts
-    joined = write_video(tmp_path / "joined.mp4", first + second, fps=round(fps))
-    cuts, _ = _cuts_s(joined)
-    join_s = len(first) / round(fps)
+    starts = join_clips([str(real_dev / p) for p in JOIN], str(tmp_path / "joined.mp4"))
+    cuts, _ = _cuts_s(tmp_path / "joined.mp4")
+    join_s = starts[1]
     assert len(cuts) == 1 and abs(cuts[0] - join_s) <= 2 / CONTRACT.sample_fps, (cuts, join_s)
