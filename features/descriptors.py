@@ -51,16 +51,16 @@ def mirror_descriptors(descriptors: np.ndarray) -> np.ndarray:
 MIN_SHOT_S = 2.0
 
 
-def shot_inputs(features: np.ndarray, segments: np.ndarray, feature_frame: np.ndarray, landmarks: np.ndarray,
-                world: np.ndarray | None, shot_start, *, width: int | None, height: int | None, fps: float,
-                min_shot_s: float = MIN_SHOT_S) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
-    """A video cut into camera shots -> ``(features, segments, kinematics, sampled frames)`` of each shot of at least
-    ``min_shot_s``; empty unless there are two such shots.
+def shot_descriptors(features: np.ndarray, segments: np.ndarray, feature_frame: np.ndarray, landmarks: np.ndarray,
+                     world: np.ndarray | None, shot_start, *, width: int | None, height: int | None, fps: float,
+                     min_shot_s: float = MIN_SHOT_S) -> list[tuple[np.ndarray, int]]:
+    """A video cut into camera shots -> ``(descriptors (NUM_DESCRIPTORS,), sampled frames)`` of each shot of at
+    least ``min_shot_s``; empty unless there are two such shots.
 
     Why: a tutorial montage shows one exercise from the front, then the side, then seated; statistics over the whole
     video mix views that no single training video has, while each shot alone looks like one. ``shot_start``: sampled
-    frame positions where a new shot begins (the ``shot_start`` column); ``feature_frame``: the sampled frame of each
-    feature row; ``landmarks``/``world``: the row's flat ``(T, 132)`` / ``(T, 99)`` arrays.
+    frame positions where a new shot begins (the ``shot_start`` column; None or empty: one shot); ``feature_frame``:
+    the sampled frame of each feature row; ``landmarks``/``world``: the row's flat ``(T, 132)`` / ``(T, 99)`` arrays.
     """
     cuts = [int(c) for c in (shot_start if shot_start is not None else []) if 0 < int(c) < len(landmarks)]
     if not cuts:
@@ -74,5 +74,5 @@ def shot_inputs(features: np.ndarray, segments: np.ndarray, feature_frame: np.nd
             continue
         kin = landmark_kinematics(landmarks[a:b], None if world is None or len(world) == 0 else world[a:b],
                                   width=width, height=height, fps=fps)
-        out.append((features[keep], segments[keep], kin, b - a))
+        out.append((video_descriptors(features[keep], segments[keep], kin), b - a))
     return out if len(out) >= 2 else []

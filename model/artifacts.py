@@ -216,11 +216,10 @@ class LoadedModel:
         window probabilities. ``window_probs=False``: the caller needs only the decisions, so the network is not run
         where it cannot change them (the statistics member decides alone, ``stats_weight`` 1); the returned window
         probabilities are then empty. ``shots``: per video, its camera shots as
-        :func:`..features.descriptors.shot_inputs` gives them (empty: one shot); the statistics member then labels
-        a montage shot by shot (:meth:`.stats_model.StatsModel.video_proba`).
+        :func:`..features.descriptors.shot_descriptors` gives them (empty: one shot); the statistics member then
+        labels a montage shot by shot (:meth:`.stats_model.StatsModel.video_proba`).
         """
         from ..features.descriptors import video_descriptors
-        from .stats_model import shot_stats
         from .voting import decide
         from .windows import make_windows
 
@@ -238,7 +237,7 @@ class LoadedModel:
             have = [i for i, (f, _, _) in enumerate(videos) if len(f)]
             if have:
                 x = np.stack([video_descriptors(*videos[i]) for i in have])
-                p = self.stats.video_proba(x, shot_stats([shots[i] for i in have]) if shots else None)
+                p = self.stats.video_proba(x, [shots[i] for i in have] if shots else None)
                 q = self.stats.none_probability(x)
                 for k, i in enumerate(have):
                     stats_probs[i] = p[k]

@@ -69,17 +69,18 @@ class StatsModel:
         return out
 
     def video_proba(self, stats: np.ndarray, shots: Sequence | None = None) -> np.ndarray:
-        """:meth:`predict_proba` per video, except that a video cut into camera shots (``shots[i]``: ``(k, D)`` shot
-        descriptors and ``(k,)`` sampled frames, k >= 2) gets the frame-weighted mean of its shots' probabilities.
+        """:meth:`predict_proba` per video, except that a video cut into camera shots (``shots[i]``: two or more
+        ``(descriptors, sampled frames)`` from :func:`..features.descriptors.shot_descriptors`) gets the
+        frame-weighted mean of its shots' probabilities.
 
         Measured by leave-one-source-out on real-dev: 17 montage clips (two or more shots of 2 s or more) labelled
         0.588 from whole-video descriptors, 0.706 shot by shot (docs/accuracy.md).
         """
         p = self.predict_proba(stats)
         for i, shot in enumerate(shots or []):
-            if shot is not None and len(shot[0]) >= 2:
-                w = np.asarray(shot[1], np.float64)
-                p[i] = (w / w.sum()) @ self.predict_proba(shot[0])
+            if shot is not None and len(shot) >= 2:
+                w = np.array([n for _, n in shot], np.float64)
+                p[i] = (w / w.sum()) @ self.predict_proba(np.stack([d for d, _ in shot]))
         return p
 
     def none_probability(self, stats: np.ndarray) -> np.ndarray | None:
@@ -111,15 +112,6 @@ def _fit_forest(x: np.ndarray, y: np.ndarray, w: np.ndarray, cfg: StatsConfig) -
                class_weight="balanced", random_state=cfg.seed, n_jobs=-1)
     est.fit(x, y, sample_weight=w)
     return Forest.from_sklearn(est)
-
-
-def shot_stats(shot_lists: Sequence) -> list:
-    """Per video, None or ``(shot descriptors (k, NUM_DESCRIPTORS), sampled frames (k,))``, from each video's shots
-    as :func:`..features.descriptors.shot_inputs` gives them (``Video.shots``): the second argument of
-    :meth:`StatsModel.video_proba`."""
-    return [(np.stack([video_descriptors(f, s, k) for f, s, k, _ in shots]),
-             np.array([n for *_, n in shots], np.float64)) if shots is not None and len(shots) >= 2 else None
-            for shots in shot_lists]
 
 
 def stats_of(videos: Sequence) -> np.ndarray:

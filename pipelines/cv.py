@@ -84,7 +84,7 @@ def leave_one_source_out(stats: np.ndarray, y: np.ndarray, groups: np.ndarray, e
                          shots: list | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Out-of-fold probabilities ``(n, n_classes)``: each group predicted by a model trained on all others; with
     ``negatives``, also each video's out-of-fold probability of being none of the 22 ``(n,)``. ``shots``: per
-    video, None or its shots' descriptors (:func:`..model.stats_model.shot_stats`), labelled as ``score`` does."""
+    video, its shots' descriptors (``Video.shots``), labelled as ``score`` does."""
     from ..model.stats_model import StatsModel
 
     probs = np.zeros((len(y), n_classes), np.float32)
@@ -129,7 +129,7 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     from ..model.config import Config
     from ..model.evaluation import compute_metrics
     from ..model.report import render_html
-    from ..model.stats_model import StatsModel, shot_stats, stats_of
+    from ..model.stats_model import StatsModel, stats_of
     from .datasets import dataset_contract, negative_videos, read_videos, synthetic_videos
     from .runtime import quiet_ray_data, ray_session
 
@@ -151,7 +151,7 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     groups = np.array([v.group for v in videos])
     require(len(set(groups.tolist())) >= 2, "leave-one-source-out needs at least two sources")
     stats = stats_of(videos)
-    real_shots = shot_stats([v.shots for v in videos])   # montages are labelled shot by shot, as score does
+    real_shots = [v.shots for v in videos]   # montages are labelled shot by shot, as score does
     synth = synthetic_videos(scfg.synthetic_per_class, contract, seed=cfg.train.seed) \
         if scfg.synthetic_per_class else []
     s_stats, s_y = stats_of(synth), np.array([index[v.label] for v in synth], np.int64)

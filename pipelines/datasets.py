@@ -49,8 +49,8 @@ class Video:
     segments: np.ndarray       # (frames,) int32
     kinematics: np.ndarray     # (NUM_KINEMATIC,) float32, from the pose landmarks of the sampled frames
     train_only: bool = False   # synthetic or --train-extra data: never in validation or test
-    # camera shots of 2 s or more, when there are two or more: (features, segments, kinematics, sampled frames)
-    # each (:func:`..features.descriptors.shot_inputs`); a montage is labelled shot by shot
+    # camera shots of 2 s or more, when there are two or more: (descriptors, sampled frames) each
+    # (:func:`..features.descriptors.shot_descriptors`); a montage is labelled shot by shot
     shots: tuple = ()
 
 
@@ -62,13 +62,13 @@ def _frames(value, n_features: int | None = None) -> np.ndarray:
 
 def row_shots(row: dict, features: np.ndarray, segments: np.ndarray) -> tuple:
     """The camera shots of one extraction row (empty for rows without cuts, or from before schema 3)."""
-    from ..features.descriptors import shot_inputs
+    from ..features.descriptors import shot_descriptors
 
-    if not row.get("shot_start") or row.get("feature_frame") is None:
+    if row.get("feature_frame") is None:
         return ()
-    return tuple(shot_inputs(features, segments, np.asarray(row["feature_frame"]), _frames(row.get("landmarks")),
-                             _frames(row.get("world_landmarks")), row["shot_start"], width=row.get("width"),
-                             height=row.get("height"), fps=float(row["sample_fps"])))
+    return tuple(shot_descriptors(features, segments, np.asarray(row["feature_frame"]), _frames(row.get("landmarks")),
+                                  _frames(row.get("world_landmarks")), row.get("shot_start"), width=row.get("width"),
+                                  height=row.get("height"), fps=float(row["sample_fps"])))
 
 
 def row_kinematics(row: dict) -> np.ndarray:

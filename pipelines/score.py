@@ -129,7 +129,7 @@ class ModelActor:
         self.uncertain_below = float(uncertain_below)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        from ..features.descriptors import landmark_kinematics, shot_inputs
+        from ..features.descriptors import landmark_kinematics, shot_descriptors
 
         meta = batch.select(["uri", "video_id", "label", "status", "error", "preprocessing", "shard", "width", "height",
                              "sample_fps", "fps"]).to_pylist()
@@ -153,8 +153,9 @@ class ModelActor:
                 arrays[i] = dict(features=f, segments=seg, landmarks=lm, world=wl,
                                  feature_frame=_ints(feature_frame[i]), frame_index=_ints(frame_index[i]),
                                  shot_start=None if shots is None else _ints(shots[i]))
-                per_shot.append(shot_inputs(f, seg, arrays[i]["feature_frame"], lm, wl, arrays[i]["shot_start"],
-                                            width=row["width"], height=row["height"], fps=float(row["sample_fps"])))
+                per_shot.append(shot_descriptors(f, seg, arrays[i]["feature_frame"], lm, wl, arrays[i]["shot_start"],
+                                                 width=row["width"], height=row["height"],
+                                                 fps=float(row["sample_fps"])))
         decisions, window_probs = self.model.decide_videos(inputs, shots=per_shot) if inputs else ([], [])
         classes = self.model.classes
         for i, d, p in zip(which, decisions, window_probs):

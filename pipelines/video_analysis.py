@@ -95,7 +95,7 @@ def analyse_row(model, decision, *, features, segments, feature_frame, landmarks
 def analyse_extraction_row(model, row: dict) -> dict:
     """One extraction row (a dict with :data:`ROW_COLUMNS`, usable status) -> the model's decision and analysis,
     for callers that hold rows rather than score's batches (``evaluate``'s report)."""
-    from ..features.descriptors import landmark_kinematics, shot_inputs
+    from ..features.descriptors import landmark_kinematics, shot_descriptors
 
     def frames(value, width: int) -> np.ndarray:
         return np.asarray(value, np.float32).reshape(-1, width) if value is not None and len(value) else \
@@ -106,8 +106,9 @@ def analyse_extraction_row(model, row: dict) -> dict:
     lm, wl = frames(row["landmarks"], 132), frames(row["world_landmarks"], 99)
     kin = landmark_kinematics(lm, wl if len(wl) else None, width=row["width"], height=row["height"],
                               fps=float(row["sample_fps"]))
-    shots = shot_inputs(f, seg, np.asarray(row["feature_frame"]), lm, wl if len(wl) else None, row.get("shot_start"),
-                        width=row["width"], height=row["height"], fps=float(row["sample_fps"]))
+    shots = shot_descriptors(f, seg, np.asarray(row["feature_frame"]), lm, wl if len(wl) else None,
+                             row.get("shot_start"), width=row["width"], height=row["height"],
+                             fps=float(row["sample_fps"]))
     decision = model.decide_videos([(f, seg, kin)], shots=[shots])[0][0]
     out = analyse_row(model, decision, features=f, segments=seg, feature_frame=np.asarray(row["feature_frame"]),
                       landmarks=lm, world=wl if len(wl) else None, frame_index=np.asarray(row["frame_index"]),

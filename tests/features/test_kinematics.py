@@ -89,7 +89,7 @@ def test_knees_bend_less_in_a_romanian_deadlift():
 
 
 def test_a_montage_is_cut_into_its_long_shots_and_a_single_shot_is_not():
-    from exercise_classifier.features.descriptors import shot_inputs
+    from exercise_classifier.features.descriptors import shot_descriptors
 
     rng = np.random.default_rng(0)
     T, fps = 120, 15.0                                        # 8 s: shots 0-3 s, 3-3.5 s (too short), 3.5-8 s
@@ -98,12 +98,16 @@ def test_a_montage_is_cut_into_its_long_shots_and_a_single_shot_is_not():
     feature_frame = np.arange(0, T, 1)
     feats = rng.random((T, 83)).astype(np.float32)
     seg = np.zeros(T, np.int32)
-    shots = shot_inputs(feats, seg, feature_frame, lm, world, [45, 53], width=640, height=480, fps=fps)
-    assert [n for *_, n in shots] == [45, 67]
-    assert np.array_equal(shots[1][0], feats[53:]) and shots[0][2].shape == (NUM_KINEMATIC,)
-    assert np.allclose(shots[0][2], landmark_kinematics(lm[:45], world[:45], width=640, height=480, fps=fps))
+    shots = shot_descriptors(feats, seg, feature_frame, lm, world, [45, 53], width=640, height=480, fps=fps)
+    assert [n for _, n in shots] == [45, 67]
+    first = video_descriptors(feats[:45], seg[:45], landmark_kinematics(lm[:45], world[:45], width=640, height=480,
+                                                                         fps=fps))
+    last = video_descriptors(feats[53:], seg[53:], landmark_kinematics(lm[53:], world[53:], width=640, height=480,
+                                                                        fps=fps))
+    assert shots[0][0].shape == (NUM_DESCRIPTORS,)
+    assert np.array_equal(shots[0][0], first) and np.array_equal(shots[1][0], last)
     # one long shot left after dropping the short ones, no cuts, or cuts at the ends: the video is one shot
-    assert shot_inputs(feats, seg, feature_frame, lm, world, [110], width=640, height=480, fps=fps) == []
-    assert shot_inputs(feats, seg, feature_frame, lm, world, [], width=640, height=480, fps=fps) == []
-    assert shot_inputs(feats, seg, feature_frame, lm, world, None, width=640, height=480, fps=fps) == []
-    assert shot_inputs(feats, seg, feature_frame, lm, world, [0, T], width=640, height=480, fps=fps) == []
+    assert shot_descriptors(feats, seg, feature_frame, lm, world, [110], width=640, height=480, fps=fps) == []
+    assert shot_descriptors(feats, seg, feature_frame, lm, world, [], width=640, height=480, fps=fps) == []
+    assert shot_descriptors(feats, seg, feature_frame, lm, world, None, width=640, height=480, fps=fps) == []
+    assert shot_descriptors(feats, seg, feature_frame, lm, world, [0, T], width=640, height=480, fps=fps) == []

@@ -165,7 +165,7 @@ def test_a_montage_is_the_frame_weighted_mean_of_its_shots():
     y = np.arange(60) % 3
     model = StatsModel.fit(x, y, 4, StatsConfig(n_trees=20, mirror=False), negatives=None)
     videos = x[:3]
-    shots = [None, (x[3:5], np.array([30.0, 90.0])), (x[5:6], np.array([40.0]))]    # one shot: the whole video
+    shots = [None, [(x[3], 30), (x[4], 90)], [(x[5], 40)]]                       # one shot: the whole video
     got = model.video_proba(videos, shots)
     whole = model.predict_proba(videos)
     each = model.predict_proba(x[3:5])

@@ -25,20 +25,25 @@ def default_model():
     m.close()
 
 
-def _analyse(model, landmarks, world, fps, width, height):
-    """Sample like extract, featurise like extract, decide and analyse like score."""
+def _featurise(landmarks, world, fps, width, height):
+    """Sample like extract, featurise like extract: the sampled indices, features, segments and landmarks."""
     contract = Preprocessing()
     idx = np.flatnonzero([sample_mask_step(k, fps, contract.sample_fps) for k in range(len(landmarks))])
     meta = VideoMeta(uri="mem://clip", video_id="clip", label=None, group=None, width=width, height=height,
                      fps=float(fps), frame_count=len(landmarks))
     row = landmarks_row(meta, landmarks[idx], world[idx], idx, contract)
-    f = np.asarray(row["features"], np.float32)
-    seg = np.asarray(row["feature_segment"])
-    lm = np.asarray(row["landmarks"], np.float32)
-    wl = np.asarray(row["world_landmarks"], np.float32)
+    return (idx, np.asarray(row["features"], np.float32), np.asarray(row["feature_segment"]),
+            np.asarray(row["landmarks"], np.float32), np.asarray(row["world_landmarks"], np.float32),
+            np.asarray(row["feature_frame"]))
+
+
+def _analyse(model, landmarks, world, fps, width, height):
+    """Featurise like extract, decide and analyse like score."""
+    contract = Preprocessing()
+    idx, f, seg, lm, wl, feature_frame = _featurise(landmarks, world, fps, width, height)
     decision = model.decide_videos([(f, seg, landmark_kinematics(lm, wl, width=width, height=height,
                                                                  fps=contract.sample_fps))])[0][0]
-    out = analyse_row(model, decision, features=f, segments=seg, feature_frame=np.asarray(row["feature_frame"]),
+    out = analyse_row(model, decision, features=f, segments=seg, feature_frame=feature_frame,
                       landmarks=lm, world=wl, frame_index=idx, fps=fps, width=width, height=height,
                       sample_fps=contract.sample_fps)
     return decision, out
@@ -88,12 +93,7 @@ def test_decisions_without_window_probabilities_are_the_same(default_model):
 
     w = workout_clip(["squat", "shoulder press"], 77, 1)
     contract = Preprocessing()
-    idx = np.flatnonzero([sample_mask_step(k, w.fps, contract.sample_fps) for k in range(len(w.landmarks))])
-    meta = VideoMeta(uri="mem://clip", video_id="clip", label=None, group=None, width=w.width, height=w.height,
-                     fps=float(w.fps), frame_count=len(w.landmarks))
-    row = landmarks_row(meta, w.landmarks[idx], w.world[idx], idx, contract)
-    f, seg = np.asarray(row["features"], np.float32), np.asarray(row["feature_segment"])
-    lm, wl = np.asarray(row["landmarks"], np.float32), np.asarray(row["world_landmarks"], np.float32)
+    _, f, seg, lm, wl, _ = _featurise(w.landmarks, w.world, w.fps, w.width, w.height)
     half = len(f) // 2
     videos = [(f, seg, landmark_kinematics(lm, wl, width=w.width, height=w.height, fps=contract.sample_fps)),
               (f[:half], seg[:half], landmark_kinematics(lm[:half], wl[:half], width=w.width, height=w.height,
