@@ -289,6 +289,12 @@ def read_parquet_dir(uri: str, columns: list[str] | None = None, *, optional: tu
     return pa.concat_tables(tables, promote_options="default")
 
 
+def read_parquet_file(uri: str, columns: list[str] | None = None, *, optional: tuple[str, ...] = ()) -> pa.Table:
+    """One Parquet file; ``optional`` as in :func:`read_parquet_dir`."""
+    fs, path = filesystem(uri)
+    return _read_parquet(fs, path, columns, optional)
+
+
 def _read_parquet(fs, path: str, columns: list[str] | None, optional: tuple[str, ...]) -> pa.Table:
     if columns is None or not optional:
         return pq.read_table(path, columns=columns, filesystem=fs)

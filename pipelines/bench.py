@@ -14,8 +14,9 @@ throughput figure (issue 14):
   store's, USS does not) and of the driver;
 * **cost against work**: ``extract`` on the library repeated 1x, 2x, 4x (a straight line through wall time against
   sampled frames: its slope is the steady-state cost, its intercept the fixed start-up), and ``score`` from the
-  features at 1x and at the largest size, whose difference is the steady-state scoring rate without TensorFlow's
-  start-up;
+  features on the library's shards and on ``--score-copies`` renamed copies of them (thousands of videos without
+  any pose time), whose difference is the steady-state scoring rate without TensorFlow's start-up, with the
+  per-video analysis (the default job) and labels only (``score --no-analysis``);
 * **flatness**: driver memory listing 1,000 vs 10,000 videos (empty files, which fail at once: the listing, planning
   and bookkeeping are what is measured), and one pose worker's memory on a 200 s 1080p clip against the library's
   short clips.
@@ -61,6 +62,9 @@ def add_arguments(p) -> None:
                         "tenth of them (default 10000; 0: skip)")
     p.add_argument("--long-clip-s", type=float, default=200.0,
                    help="pose-worker memory on one long 1080p clip of this many seconds (default 200; 0: skip)")
+    p.add_argument("--score-copies", type=positive_int, default=16,
+                   help="score from features on the extracted library and on this many renamed copies of its shards "
+                        "(default 16): scoring is milliseconds per video, a small library shows only start-up")
     p.add_argument("--plot", default=None, help="write an SVG/PNG of throughput against CPUs and library size here")
     p.add_argument("--output", default=None, help="write the JSON result here (local path or s3:// URI)")
     # no --address: the 1-CPU and N-CPU runs each start a private local Ray of that size, which is the point
@@ -320,7 +324,8 @@ def _pipeline_run(clip_dir: str, out: str, cpus: int, videos_per_shard: int = 1)
             "memory": mem.summary(), "status_counts": summary["status_counts_this_run"]}
 
 
-def _score_run(cpus: int, out: str, *, input_uri: str | None = None, features_uri: str | None = None) -> dict:
+def _score_run(cpus: int, out: str, *, input_uri: str | None = None, features_uri: str | None = None,
+               analysis: bool = True) -> dict:
     import ray
 
     from .runtime import ray_session
@@ -328,13 +333,62 @@ def _score_run(cpus: int, out: str, *, input_uri: str | None = None, features_ur
 
     with ray_session(None, cpus):
         t0 = time.perf_counter()
-        summary = run_score(out, input_uri=input_uri, features_uri=features_uri, labels="none", progress=False)
+        summary = run_score(out, input_uri=input_uri, features_uri=features_uri, labels="none", progress=False,
+                            analysis=analysis)
         wall = time.perf_counter() - t0
     ray.shutdown()
     windows = sum(int(n or 0) for n in storage.read_parquet_dir(out, columns=["num_windows"])["num_windows"]
                   .to_pylist())
     return {"videos": summary["videos_scored"], "windows": windows, "wall_s": round(wall, 2),
             "windows_per_s": round(windows / wall, 1)}
+
+
+def replicate_features(features_uri: str, copies: int, dst: str) -> str:
+    """``dst`` holding ``copies`` of every extraction shard under ``features_uri``, each copy's videos renamed
+    (``uri``, ``video_id`` prefixed ``cNN/``) so that they are distinct videos with the same pose data.
+
+    Why: scoring from features costs milliseconds per video, so the bench's small clip library is gone in a second
+    and start-up hides the rate; a library of thousands of feature rows costs no pose time to make.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from ..contract import DATASET_MANIFEST
+
+    os.makedirs(dst)
+    # the preprocessing contract the shards were made under, as it is
+    storage.write_bytes_atomic(os.path.join(dst, DATASET_MANIFEST),
+                               storage.read_bytes(storage.join(features_uri, DATASET_MANIFEST)))
+    for e in storage.list_files(features_uri, (".parquet",), recursive=False):
+        name = storage.basename(e.uri)
+        table = storage.read_parquet_file(e.uri)
+        for k in range(copies):
+            t = table
+            for col in ("uri", "video_id"):
+                i = t.schema.get_field_index(col)
+                t = t.set_column(i, col, pc.binary_join_element_wise(pa.scalar(f"c{k:02d}/"), t[col], ""))
+            pq.write_table(t, os.path.join(dst, f"c{k:02d}-{name}"))
+    return dst
+
+
+def score_from_features(features_uri: str, copies: int, cpus: int, tmp: str) -> dict:
+    """``score`` from features on the library's shards (1x) and on ``copies`` of them, with the per-video analysis
+    (the default job) and labels only (``--no-analysis``). The difference of the two sizes is the steady rate:
+    Ray's and TensorFlow's start-up cancel out."""
+    big_uri = replicate_features(features_uri, copies, os.path.join(tmp, f"features-copies-{copies}"))
+    out = {}
+    for analysis in (True, False):
+        key = "with_analysis" if analysis else "labels_only"
+        log.info("bench: score from features (%s), library and %d copies", key, copies)
+        small = _score_run(cpus, os.path.join(tmp, f"pred-{key}-1"), features_uri=features_uri, analysis=analysis)
+        big = _score_run(cpus, os.path.join(tmp, f"pred-{key}-{copies}"), features_uri=big_uri, analysis=analysis)
+        extra_w, extra_s = big["windows"] - small["windows"], big["wall_s"] - small["wall_s"]
+        out[key] = {"library": small, "copies": copies, "large": big,
+                    "steady_windows_per_s": round(extra_w / extra_s, 1) if extra_s > 0 else None,
+                    "steady_videos_per_s": round((big["videos"] - small["videos"]) / extra_s, 2)
+                    if extra_s > 0 else None}
+    return out
 
 
 # ------------------------------------------------------------------------------------- cost against work, flatness
@@ -504,13 +558,14 @@ def _library(input_uri: str | None, max_clips: int, tmp: str) -> tuple[str, list
 def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | None = None,
               limit_frames: int = 600, naive_clips: int | None = None, output_uri: str | None = None,
               scales: tuple[int, ...] = (1, 2, 4), listing: int = 10000, long_clip_s: float = 200.0,
-              plot_path: str | None = None) -> dict:
+              plot_path: str | None = None, score_copies: int = 16) -> dict:
     from ..contract import Preprocessing
     from .score import default_model_uri
 
     require(max_clips >= 1, f"--max-clips must be >= 1, got {max_clips}")
     require(all(k >= 1 for k in scales), f"--scales must be whole multiples >= 1, got {scales}")
     require(listing >= 0 and long_clip_s >= 0, "--listing and --long-clip-s must be >= 0")
+    require(score_copies >= 1, f"--score-copies must be >= 1, got {score_copies}")
     n = cpus or os.cpu_count() or 1
     if output_uri:
         storage.check_writable(storage.parent(output_uri))
@@ -534,21 +589,10 @@ def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | 
             runs[c] = _pipeline_run(clip_dir, os.path.join(tmp, f"features-{c}"), c)
         result["extract"] = {f"{c}_cpu": r for c, r in runs.items()}
         log.info("bench: score")
-        result["score_from_features"] = _score_run(n, os.path.join(tmp, "pred-f"),
-                                                   features_uri=os.path.join(tmp, f"features-{n}"))
+        result["score_from_features"] = score_from_features(os.path.join(tmp, f"features-{n}"), score_copies, n, tmp)
         result["score_raw_video"] = _score_run(n, os.path.join(tmp, "pred-v"), input_uri=clip_dir)
         if max(scales) > 1:
             result["cost_against_work"] = cost_against_work(paths, sorted(set(scales)), n, tmp, runs[n])
-            k = max(scales)
-            log.info("bench: score from features, library x%d", k)
-            big = _score_run(n, os.path.join(tmp, f"pred-f-x{k}"), features_uri=os.path.join(tmp, f"features-x{k}"))
-            small = result["score_from_features"]
-            extra_w, extra_s = big["windows"] - small["windows"], big["wall_s"] - small["wall_s"]
-            result["score_from_features_large"] = {
-                **big, "scale": k,
-                # the difference of two runs: TensorFlow's and Ray's start-up cancel out
-                "steady_windows_per_s": round(extra_w / extra_s, 1) if extra_s > 0 else None,
-                "steady_videos_per_s": round((big["videos"] - small["videos"]) / extra_s, 2) if extra_s > 0 else None}
         if listing:
             result["driver_memory_listing"] = listing_memory(listing, n, tmp)
         if long_clip_s:
@@ -556,6 +600,7 @@ def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | 
     lim = result["limits"]
     full = runs[n]
     naive_fps = result["naive_baseline"]["frames_per_s"]
+    sff = result["score_from_features"]
     result.update({
         "frames_per_s": full["frames_per_s"],
         "ratio_to_limit": round(full["frames_per_s"] / lim["pose_only_limit_frames_per_s"], 3),
@@ -564,9 +609,10 @@ def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | 
         "ratio_to_baseline": round(full["frames_per_s"] / naive_fps, 2) if naive_fps else None,
         "peak_rss_mb_per_worker": full["memory"]["peak_mb_per_worker"]["rss"],
         "peak_uss_mb_per_worker": full["memory"]["peak_mb_per_worker"]["uss"],
-        "score_windows_per_s": (result.get("score_from_features_large", {}).get("steady_windows_per_s")
-                                or result["score_from_features"]["windows_per_s"]),
-        "score_windows_per_s_incl_start_up": result["score_from_features"]["windows_per_s"],
+        # the default job (labels + reps, segments, range of motion); labels only: score --no-analysis
+        "score_windows_per_s": sff["with_analysis"]["steady_windows_per_s"],
+        "score_labels_only_windows_per_s": sff["labels_only"]["steady_windows_per_s"],
+        "score_windows_per_s_incl_start_up": sff["with_analysis"]["large"]["windows_per_s"],
         "score_raw_frames_per_s": round(full["sampled_frames"] / result["score_raw_video"]["wall_s"], 1),
     })
     steady = result.get("cost_against_work", {}).get("steady_frames_per_s")
@@ -587,7 +633,8 @@ def run(args) -> int:
         require(False, f"--scales takes whole numbers separated by commas, got {args.scales!r}")
     result = run_bench(args.input, max_clips=args.max_clips, cpus=args.cpus, limit_frames=args.limit_frames,
                        naive_clips=args.naive_clips, output_uri=args.output, scales=scales, listing=args.listing,
-                       long_clip_s=args.long_clip_s, plot_path=args.plot)
+                       long_clip_s=args.long_clip_s, plot_path=args.plot,
+                       score_copies=args.score_copies)
     text = json.dumps(result, indent=2)
     print(text)
     if args.output:

@@ -8,8 +8,9 @@ Composition (the video half is the *same* stage as ``extract``, not a copy):
               . map_batches(ModelActor)     model loaded once per actor; windows of many videos in one predict()
     driver:   groups prediction rows by shard, writes each shard atomically when all its videos are in
 
-With ``--features URI`` the pose half is skipped: Ray Data reads only the columns the model needs from the
-extraction shards. The preprocessing always comes from the model's manifest (its contract): raw video is decoded and
+With ``--features URI`` the pose half is skipped: each extraction shard file is one block (:class:`ReadFeatureFile`,
+only the columns the model needs), one model actor per core, 32 videos per model call. ``--no-analysis`` leaves out
+the per-video analysis (reps, segments, range of motion), about half of scoring's CPU from features. The preprocessing always comes from the model's manifest (its contract): raw video is decoded and
 tracked exactly as the model's training data were, and feature shards made any other way are refused.
 """
 
@@ -29,7 +30,7 @@ from . import schema
 from .datasets import LANDMARK_COLUMNS
 from .inputs import LABELS_NONE, InputError, VideoTask, discover
 from .runtime import add_ray_arguments, fraction, positive_int
-from .video_analysis import ANALYSIS_FIELDS, analyse_row
+from .video_analysis import ANALYSIS_FIELDS, analyse_row, not_exercise_columns
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ SUMMARY_NAME = "_summary.json"
 REPORT_NAME = "report.html"      # per-library report: counts, and per video a timeline and a summary
 VIDEOS_PER_SHARD = 8
 UNCERTAIN_BELOW = 0.5
+MODEL_BATCH_VIDEOS = 32   # videos per model call when scoring from features
 LABELS_AUTO = "auto"
 
 PREDICTION_SCHEMA = pa.schema([
@@ -68,6 +70,7 @@ SCORABLE_STATUSES = (*schema.USABLE_STATUSES, schema.STATUS_TOO_SHORT)
 # (Ray's Parquet reader gives shards of an older schema, which lack them, nulls).
 MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment",
                        "feature_frame", "frame_index", "fps", "shot_start", *LANDMARK_COLUMNS]
+OPTIONAL_INPUT_COLUMNS = ("shot_start",)   # shards of an older schema lack it: read as no cuts known
 
 
 def add_arguments(p) -> None:
@@ -81,6 +84,9 @@ def add_arguments(p) -> None:
     p.add_argument("--uncertain-below", type=fraction, default=UNCERTAIN_BELOW,
                    help="flag predictions with confidence under this (default %(default)s)")
     p.add_argument("--csv", action="store_true", help="also write predictions.csv next to the shards")
+    p.add_argument("--no-analysis", action="store_true",
+                   help="labels only: leave the reps, segments, range of motion and 'none of the 22' columns empty "
+                        "(re-labelling an archive with a new model: about half the time, docs/performance.md)")
     p.add_argument("--videos-per-shard", type=positive_int, default=VIDEOS_PER_SHARD)
     p.add_argument("--retry-failed", action="store_true",
                    help="redo videos whose prediction row has status 'error'; final statuses are kept")
@@ -122,11 +128,12 @@ class ModelActor:
     (``uncertain``, with the reason); only videos without any usable frame (unreadable, no person) get none.
     """
 
-    def __init__(self, model_uri: str, uncertain_below: float):
+    def __init__(self, model_uri: str, uncertain_below: float, analysis: bool = True):
         from ..model.artifacts import load_model_dir
 
         self.model = load_model_dir(model_uri)
         self.uncertain_below = float(uncertain_below)
+        self.analysis = bool(analysis)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         from ..features.descriptors import landmark_kinematics, shot_descriptors
@@ -178,14 +185,19 @@ class ModelActor:
                 num_windows=int(len(p)), window_labels=[classes[c] for c in p.argmax(1)],
                 window_confidences=[float(x) for x in p.max(1)],
             )
-            self._analyse(pred, d, row=meta[i], **arrays[i])
+            pred.update(not_exercise_columns(self.model, d))
+            if self.analysis:
+                self._analyse(pred, d, row=meta[i], **arrays[i])
+            if pred["not_an_exercise_of_the_22"]:
+                reason = f"motion unlike every training video (score {pred['not_an_exercise_score']:.2f})"
+                pred.update(uncertain=True, uncertain_reason="; ".join(filter(None, [pred["uncertain_reason"], reason])))
         table = pa.Table.from_pylist([{k: r[k] for k in PREDICTION_SCHEMA.names} for r in out],
                                      schema=PREDICTION_SCHEMA)
         return table.append_column("shard", pa.array([r["shard"] for r in out], pa.string()))
 
 
     def _analyse(self, pred: dict, decision, *, row: dict, **arrays) -> None:
-        """Reps, segments, range of motion and the "none of the 22" flag (:mod:`.video_analysis`). A failure here
+        """Reps, segments and range of motion (:mod:`.video_analysis`). A failure here
         is a bug, not bad input: it is logged with the video, and the label stands without the analysis."""
         try:
             extra = analyse_row(self.model, decision, width=row["width"], height=row["height"], fps=row["fps"],
@@ -202,10 +214,6 @@ class ModelActor:
             reason = f"several exercises ({', '.join(sorted(exercises))}); labelled by the longest"
             pred.update(predicted_label=dominant, confidence=main["confidence"], uncertain=True,
                         uncertain_reason="; ".join(filter(None, [pred["uncertain_reason"], reason])))
-        if extra["not_an_exercise_of_the_22"]:
-            pred["uncertain"] = True
-            reason = f"motion unlike every training video (score {extra['not_an_exercise_score']:.2f})"
-            pred["uncertain_reason"] = "; ".join(filter(None, [pred["uncertain_reason"], reason]))
 
 
 def _ints(list_scalar) -> np.ndarray:
@@ -223,16 +231,26 @@ def default_model_uri() -> str:
     return str(Path(model.__file__).resolve().parent / "default")
 
 
-class AssignShard:
-    """Ray Data stage for ``--features``: tag each extraction row with the prediction shard it belongs to."""
+class ReadFeatureFile:
+    """Ray Data stage for ``--features``: one extraction shard file -> its rows still to score (the model's
+    columns), each tagged with the prediction shard it belongs to.
+
+    Why our own read rather than ``ray.data.read_parquet``: Ray's reader packs many small files into one block
+    (measured with Ray 2.60: 152 feature files read as 1-2 blocks whatever ``override_num_blocks`` says), so one
+    model actor got most of the library and the other cores idled. One file per block spreads the work over every
+    actor and lets prediction shards be written while the rest is still scored.
+    """
 
     def __init__(self, shard_of: dict[str, str]):
         self.shard_of = shard_of
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        names = [self.shard_of.get(u) for u in batch.column("uri").to_pylist()]
+    def __call__(self, batch: dict) -> pa.Table:
+        tables = [storage.read_parquet_file(str(uri), MODEL_INPUT_COLUMNS, optional=OPTIONAL_INPUT_COLUMNS)
+                  for uri in batch["uri"]]
+        table = pa.concat_tables(tables, promote_options="default")
+        names = [self.shard_of.get(u) for u in table.column("uri").to_pylist()]
         keep = pa.array([n is not None for n in names])
-        return batch.append_column("shard", pa.array(names, pa.string())).filter(keep)
+        return table.append_column("shard", pa.array(names, pa.string())).filter(keep)
 
 
 def run_score(
@@ -243,6 +261,7 @@ def run_score(
     model_uri: str | None = None,
     labels: str = LABELS_AUTO,
     uncertain_below: float = UNCERTAIN_BELOW,
+    analysis: bool = True,
     write_csv: bool = False,
     videos_per_shard: int = VIDEOS_PER_SHARD,
     retry_failed: bool = False,
@@ -289,11 +308,11 @@ def run_score(
         quiet_ray_data()
         if plan.shards and features_uri is not None:
             shard_of = {v.uri: s.name for s in plan.shards for v in s.videos}
-            fs, _ = storage.filesystem(features_uri)
-            paths = [storage.filesystem(u)[1] for u in _shard_files(features_uri)]
-            ds = ray.data.read_parquet(paths, filesystem=fs, columns=MODEL_INPUT_COLUMNS)
-            ds = ds.map_batches(AssignShard, fn_constructor_kwargs=dict(shard_of=shard_of), batch_format="pyarrow",
-                                compute=ray.data.ActorPoolStrategy(size=1), num_cpus=0)
+            files = _shard_files(features_uri)
+            ds = ray.data.from_items([{"uri": u} for u in files], override_num_blocks=len(files))
+            # reading takes no core of its own: the model actors hold them all
+            ds = ds.map_batches(ReadFeatureFile, fn_constructor_kwargs=dict(shard_of=shard_of), batch_size=1,
+                                batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=2), num_cpus=0)
         elif plan.shards:
             ds = ray.data.from_items([s.to_item() for s in plan.shards], override_num_blocks=len(plan.shards))
             ds = ds.map_batches(
@@ -308,13 +327,20 @@ def run_score(
             # runs pose, and a cluster that has shrunk to one CPU (a node lost, no replacement) cannot deadlock with
             # the model holding the core a restarted pose actor waits for. Scoring from features has no pose stage:
             # there the model actors get the cores.
-            model_cpus = 1 if features_uri is not None and ray.cluster_resources().get("CPU", 1) > 1 else 0
+            cpus = int(ray.cluster_resources().get("CPU", 1))
+            model_cpus = 1 if features_uri is not None and cpus > 1 else 0
+            # From features the model is the whole job: one actor per core from the start (all start up together).
+            model_pool = ray.data.ActorPoolStrategy(size=max(1, min(cpus, len(files)))) if model_cpus else \
+                ray.data.ActorPoolStrategy(min_size=1, max_size=2)
             ds = ds.map_batches(
-                ModelActor, fn_constructor_kwargs=dict(model_uri=model_dir, uncertain_below=uncertain_below),
-                # one batch per block (a shard's videos, or a feature file's rows): a shard's predictions are
-                # written as soon as its videos are through pose, and predict() still sees many windows at once
-                batch_size=None, batch_format="pyarrow",
-                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=2), num_cpus=model_cpus,
+                ModelActor, fn_constructor_kwargs=dict(model_uri=model_dir, uncertain_below=uncertain_below,
+                                                              analysis=analysis),
+                # behind pose, one batch per block (a shard's videos): a shard's predictions are written as soon as
+                # its videos are through pose. From features, several files per batch: each call has a fixed cost
+                # (forest, network, Arrow) that 4-video files paid over and over (measured: 15 ms of CPU per video
+                # in 4-video batches, 4 ms in large ones; docs/performance.md)
+                batch_size=MODEL_BATCH_VIDEOS if features_uri is not None else None, batch_format="pyarrow",
+                compute=model_pool, num_cpus=model_cpus,
             )
             bar = tqdm(total=plan.todo, unit="video", desc="score", disable=not progress)
             for rec in ds.iter_rows():
@@ -396,7 +422,7 @@ def print_summary(s: dict) -> None:
 def run(args) -> int:
     summary = run_score(
         args.output, input_uri=args.input, features_uri=args.features, model_uri=args.model,
-        labels=args.labels, uncertain_below=args.uncertain_below, write_csv=args.csv,
+        labels=args.labels, uncertain_below=args.uncertain_below, analysis=not args.no_analysis, write_csv=args.csv,
         videos_per_shard=args.videos_per_shard, retry_failed=args.retry_failed, max_actors=args.max_actors,
         address=args.address, num_cpus=args.num_cpus, progress=not args.no_progress,
     )

@@ -81,15 +81,21 @@ def analyse_row(model, decision, *, features, segments, feature_frame, landmarks
                       video_confidence=None if decision is None else decision.confidence,
                       settings=settings or SegmentSettings(),
                       cuts=() if shot_start is None else np.asarray(shot_start, np.int64))
-    score = None if decision is None or decision.not_exercise is None else float(decision.not_exercise)
-    threshold = model.stats.none_threshold if model.stats is not None else 0.5
     return {
         "rep_count": a.rep_count, "rep_times_s": [round(x, 3) for x in a.rep_times_s],
         "segments": [s.to_dict() for s in a.segments],
         "range_of_motion": [j.to_dict() for j in a.range_of_motion], "summary": a.summary,
-        "not_an_exercise_of_the_22": None if score is None else score >= threshold,
-        "not_an_exercise_score": score, "_dominant": a.dominant_label,
+        **not_exercise_columns(model, decision), "_dominant": a.dominant_label,
     }
+
+
+def not_exercise_columns(model, decision) -> dict:
+    """The "none of the 22" columns from the model's whole-video decision (no analysis needed: ``score
+    --no-analysis`` keeps them)."""
+    score = None if decision is None or decision.not_exercise is None else float(decision.not_exercise)
+    threshold = model.stats.none_threshold if model.stats is not None else 0.5
+    return {"not_an_exercise_of_the_22": None if score is None else score >= threshold,
+            "not_an_exercise_score": score}
 
 
 def analyse_extraction_row(model, row: dict) -> dict:

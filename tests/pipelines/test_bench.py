@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +66,24 @@ def test_long_clip_is_1080p_and_as_long_as_asked(synth_library, tmp_path):
         n += 1
     cap.release()
     assert size == (1920, 1080) and n == 120                          # 4 s at 30 fps
+
+
+def test_replicated_features_are_distinct_videos_with_the_same_pose(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
+    import synthdata  # noqa: E402 -- the test data helpers of tests/model
+
+    from exercise_classifier import storage
+    from exercise_classifier.pipelines.bench import replicate_features
+    from exercise_classifier.pipelines.datasets import dataset_contract
+
+    rows = synthdata.synthetic_rows(classes=("squat", "push-up"), per_class=2, seed=3)
+    src = synthdata.write_shards(rows, tmp_path / "features", per_shard=3)
+    dst = replicate_features(src, 3, str(tmp_path / "copies"))
+    original = storage.read_parquet_dir(src).to_pylist()
+    copies = storage.read_parquet_dir(dst).to_pylist()
+    assert len(copies) == 3 * len(original) == len({r["uri"] for r in copies}) == len({r["video_id"] for r in copies})
+    by_uri = {r["uri"]: r for r in original}
+    for r in copies:
+        prefix, uri = r["uri"].split("/", 1)
+        assert prefix in {"c00", "c01", "c02"} and r["features"] == by_uri[uri]["features"]
+    assert dataset_contract(dst) == dataset_contract(src)   # the copies keep the preprocessing contract

@@ -184,3 +184,21 @@ def test_score_uses_the_models_preprocessing(model_run, tmp_path, synth_library)
     assert Preprocessing().sample_fps == 15.0
 
 
+
+
+def test_labels_only_scoring_gives_the_same_labels_without_the_analysis(model_run, tmp_path):
+    rows = synthdata.synthetic_rows(classes=("squat", "push-up", "lateral raise"), per_class=2, seed=7)
+    features = synthdata.write_shards(rows, tmp_path / "features", per_shard=2)
+    run_score(str(tmp_path / "full"), features_uri=features, model_uri=model_run, progress=False)
+    run_score(str(tmp_path / "labels"), features_uri=features, model_uri=model_run, analysis=False, progress=False)
+    full = {r["uri"]: r for r in storage.read_parquet_dir(str(tmp_path / "full")).to_pylist()}
+    labels = {r["uri"]: r for r in storage.read_parquet_dir(str(tmp_path / "labels")).to_pylist()}
+    assert set(full) == set(labels) and len(full) == 6
+    assert all(r["segments"] is not None and r["rep_count"] is not None for r in full.values())
+    for uri, r in labels.items():
+        assert r["segments"] is None and r["rep_count"] is None and r["summary"] is None
+        # the "none of the 22" flag comes from the whole-video decision: kept without the analysis
+        assert r["not_an_exercise_score"] == pytest.approx(full[uri]["not_an_exercise_score"])
+        assert r["not_an_exercise_of_the_22"] == full[uri]["not_an_exercise_of_the_22"]
+        if len({s["label"] for s in full[uri]["segments"] if s["label"] != "rest"}) <= 1:
+            assert (r["predicted_label"], r["confidence"]) == (full[uri]["predicted_label"], full[uri]["confidence"])
