@@ -87,7 +87,12 @@ def _norm(v: np.ndarray) -> np.ndarray:
 
 def _angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle in [0, pi] between vectors; atan2 form (exact near 0 and pi, where arccos is not). 0 if either is 0."""
-    return np.arctan2(_norm(np.cross(a, b)), np.sum(a * b, axis=-1))
+    # the cross product written out: np.cross costs several times more on these small arrays (its axis handling),
+    # which mattered where descriptors are made for every span of every video (the analysis); same arithmetic
+    ax, ay, az = a[..., 0], a[..., 1], a[..., 2]
+    bx, by, bz = b[..., 0], b[..., 1], b[..., 2]
+    cross = np.stack([ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx], axis=-1)
+    return np.arctan2(_norm(cross), np.sum(a * b, axis=-1))
 
 
 def _joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -85,7 +85,7 @@ def add_arguments(p) -> None:
                    help="flag predictions with confidence under this (default %(default)s)")
     p.add_argument("--csv", action="store_true", help="also write predictions.csv next to the shards")
     p.add_argument("--no-analysis", action="store_true",
-                   help="labels only: leave the reps, segments, range of motion and 'none of the 22' columns empty "
+                   help="labels only: leave the reps, segments and range of motion columns empty "
                         "(re-labelling an archive with a new model: about half the time, docs/performance.md)")
     p.add_argument("--videos-per-shard", type=positive_int, default=VIDEOS_PER_SHARD)
     p.add_argument("--retry-failed", action="store_true",
