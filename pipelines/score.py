@@ -10,8 +10,10 @@ Composition (the video half is the *same* stage as ``extract``, not a copy):
 
 With ``--features URI`` the pose half is skipped: each extraction shard file is one block (:class:`ReadFeatureFile`,
 only the columns the model needs), one model actor per core, 32 videos per model call. ``--no-analysis`` leaves out
-the per-video analysis (reps, segments, range of motion), about a third of scoring's time from features. The preprocessing always comes from the model's manifest (its contract): raw video is decoded and
-tracked exactly as the model's training data were, and feature shards made any other way are refused.
+the per-video analysis (reps, segments, range of motion), about a third of scoring's time from features.
+
+The preprocessing always comes from the model's manifest (its contract): raw video is decoded and tracked exactly as
+the model's training data were, and feature shards made any other way are refused.
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ def add_arguments(p) -> None:
     p.add_argument("--csv", action="store_true", help="also write predictions.csv next to the shards")
     p.add_argument("--no-analysis", action="store_true",
                    help="labels only: leave the reps, segments and range of motion columns empty "
-                        "(re-labelling an archive with a new model from its features: about two thirds of the time, docs/performance.md)")
+                        "(re-labelling an archive with a new model from its features: about two thirds of the time, "
+                        "docs/performance.md)")
     p.add_argument("--videos-per-shard", type=positive_int, default=VIDEOS_PER_SHARD)
     p.add_argument("--retry-failed", action="store_true",
                    help="redo videos whose prediction row has status 'error'; final statuses are kept")
@@ -190,7 +193,8 @@ class ModelActor:
                 self._analyse(pred, d, row=meta[i], **arrays[i])
             if pred["not_an_exercise_of_the_22"]:
                 reason = f"motion unlike every training video (score {pred['not_an_exercise_score']:.2f})"
-                pred.update(uncertain=True, uncertain_reason="; ".join(filter(None, [pred["uncertain_reason"], reason])))
+                pred.update(uncertain=True,
+                            uncertain_reason="; ".join(filter(None, [pred["uncertain_reason"], reason])))
         table = pa.Table.from_pylist([{k: r[k] for k in PREDICTION_SCHEMA.names} for r in out],
                                      schema=PREDICTION_SCHEMA)
         return table.append_column("shard", pa.array([r["shard"] for r in out], pa.string()))
