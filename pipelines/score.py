@@ -69,7 +69,7 @@ STATUS_NO_WINDOWS = "no_windows"
 SCORABLE_STATUSES = (*schema.USABLE_STATUSES, schema.STATUS_TOO_SHORT)
 # What the model stage reads of an extraction row: the features, and the landmark columns its statistics member's
 # kinematic descriptors are computed from (datasets.LANDMARK_COLUMNS), and the camera cuts the segmenter splits at
-# (Ray's Parquet reader gives shards of an older schema, which lack them, nulls).
+# (shards of an older schema lack them: :class:`ReadFeatureFile` gives nulls).
 MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment",
                        "feature_frame", "frame_index", "fps", "shot_start", *LANDMARK_COLUMNS]
 OPTIONAL_INPUT_COLUMNS = ("shot_start",)   # shards of an older schema lack it: read as no cuts known
@@ -252,6 +252,10 @@ class ReadFeatureFile:
         tables = [storage.read_parquet_file(str(uri), MODEL_INPUT_COLUMNS, optional=OPTIONAL_INPUT_COLUMNS)
                   for uri in batch["uri"]]
         table = pa.concat_tables(tables, promote_options="default")
+        for name in OPTIONAL_INPUT_COLUMNS:   # one schema for every block, whatever release wrote the file
+            if name not in table.column_names:
+                table = table.append_column(schema.EXTRACT_SCHEMA.field(name), pa.nulls(table.num_rows,
+                                            schema.EXTRACT_SCHEMA.field(name).type))
         names = [self.shard_of.get(u) for u in table.column("uri").to_pylist()]
         keep = pa.array([n is not None for n in names])
         return table.append_column("shard", pa.array(names, pa.string())).filter(keep)
@@ -341,8 +345,8 @@ def run_score(
                                                               analysis=analysis),
                 # behind pose, one batch per block (a shard's videos): a shard's predictions are written as soon as
                 # its videos are through pose. From features, several files per batch: each call has a fixed cost
-                # (forest, network, Arrow) that 4-video files paid over and over (measured: 15 ms of CPU per video
-                # in 4-video batches, 4 ms in large ones; docs/performance.md)
+                # (forest, network, Arrow) that 4-video files paid over and over (measured in one process: 9.1 ms
+                # of CPU per video in 4-video calls, 6.0 ms in 32-video calls; docs/performance.md)
                 batch_size=MODEL_BATCH_VIDEOS if features_uri is not None else None, batch_format="pyarrow",
                 compute=model_pool, num_cpus=model_cpus,
             )

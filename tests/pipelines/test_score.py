@@ -202,3 +202,18 @@ def test_labels_only_scoring_gives_the_same_labels_without_the_analysis(model_ru
         assert r["not_an_exercise_of_the_22"] == full[uri]["not_an_exercise_of_the_22"]
         if len({s["label"] for s in full[uri]["segments"] if s["label"] != "rest"}) <= 1:
             assert (r["predicted_label"], r["confidence"]) == (full[uri]["predicted_label"], full[uri]["confidence"])
+
+
+def test_feature_shards_of_an_older_schema_score_beside_new_ones(model_run, tmp_path):
+    import pyarrow.parquet as pq
+
+    rows = synthdata.synthetic_rows(classes=("squat", "push-up"), per_class=2, seed=5)
+    for r in rows:
+        r["shot_start"] = []
+    features = synthdata.write_shards(rows, tmp_path / "features", per_shard=2)
+    first = sorted((tmp_path / "features").glob("*.parquet"))[0]
+    old = pq.read_table(first)
+    pq.write_table(old.drop_columns(["shot_start"]), first)   # as schema 2 wrote it: no camera cuts column
+    run_score(str(tmp_path / "preds"), features_uri=features, model_uri=model_run, progress=False)
+    out = storage.read_parquet_dir(str(tmp_path / "preds")).to_pylist()
+    assert len(out) == 4 and all(r["predicted_label"] for r in out)
