@@ -60,23 +60,31 @@ def _frames(value, n_features: int | None = None) -> np.ndarray:
     return np.asarray([np.asarray(f, np.float32) for f in value], np.float32)
 
 
-def row_shots(row: dict, features: np.ndarray, segments: np.ndarray) -> tuple:
-    """The camera shots of one extraction row (empty for rows without cuts, or from before schema 3)."""
+def row_landmarks(row: dict) -> tuple[np.ndarray, np.ndarray]:
+    """One extraction row's ``(T, 132)`` image and ``(T, 99)`` world landmarks as arrays (converted once: both the
+    kinematic and the shot descriptors read them)."""
+    return _frames(row.get("landmarks")), _frames(row.get("world_landmarks"))
+
+
+def row_shots(row: dict, features: np.ndarray, segments: np.ndarray, landmarks: tuple) -> tuple:
+    """The camera shots of one extraction row (empty for rows without cuts, or from before schema 3).
+    ``landmarks``: :func:`row_landmarks` of the row."""
     from ..features.descriptors import shot_descriptors
 
-    if row.get("feature_frame") is None:
+    cuts = row.get("shot_start")
+    if row.get("feature_frame") is None or cuts is None or len(cuts) == 0:
         return ()
-    return tuple(shot_descriptors(features, segments, np.asarray(row["feature_frame"]), _frames(row.get("landmarks")),
-                                  _frames(row.get("world_landmarks")), row.get("shot_start"), width=row.get("width"),
-                                  height=row.get("height"), fps=float(row["sample_fps"])))
+    lm, wl = landmarks
+    return tuple(shot_descriptors(features, segments, np.asarray(row["feature_frame"]), lm, wl, cuts,
+                                  width=row.get("width"), height=row.get("height"), fps=float(row["sample_fps"])))
 
 
-def row_kinematics(row: dict) -> np.ndarray:
+def row_kinematics(row: dict, landmarks: tuple | None = None) -> np.ndarray:
     """The kinematic descriptors of one extraction row (a dict with :data:`LANDMARK_COLUMNS`)."""
     from ..features.descriptors import landmark_kinematics
 
-    return landmark_kinematics(_frames(row.get("landmarks")), _frames(row.get("world_landmarks")),
-                               width=row.get("width"), height=row.get("height"), fps=float(row["sample_fps"]))
+    lm, wl = landmarks if landmarks is not None else row_landmarks(row)
+    return landmark_kinematics(lm, wl, width=row.get("width"), height=row.get("height"), fps=float(row["sample_fps"]))
 
 
 def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group", labelled: bool = True,
@@ -101,9 +109,10 @@ def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group"
             label = normalise_label(label) if label else None
         except UnknownLabelError as exc:
             raise DatasetError(str(exc)) from None
+        marks = row_landmarks(r)
         out.append(Video(str(r["video_id"]), str(r.get("uri") or ""), label,
-                         None if group is None else str(group), feats, seg, row_kinematics(r), train_only,
-                         row_shots(r, feats, seg)))
+                         None if group is None else str(group), feats, seg, row_kinematics(r, marks), train_only,
+                         row_shots(r, feats, seg, marks)))
     return out
 
 

@@ -317,6 +317,7 @@ def run_score(
         if plan.shards and features_uri is not None:
             shard_of = {v.uri: s.name for s in plan.shards for v in s.videos}
             files = _shard_files(features_uri)
+            model_actors = max(1, min(int(ray.cluster_resources().get("CPU", 1)), len(files)))
             ds = ray.data.from_items([{"uri": u} for u in files], override_num_blocks=len(files))
             # reading takes no core of its own: the model actors hold them all
             ds = ds.map_batches(ReadFeatureFile, fn_constructor_kwargs=dict(shard_of=shard_of), batch_size=1,
@@ -335,10 +336,9 @@ def run_score(
             # runs pose, and a cluster that has shrunk to one CPU (a node lost, no replacement) cannot deadlock with
             # the model holding the core a restarted pose actor waits for. Scoring from features has no pose stage:
             # there the model actors get the cores.
-            cpus = int(ray.cluster_resources().get("CPU", 1))
-            model_cpus = 1 if features_uri is not None and cpus > 1 else 0
+            model_cpus = 1 if features_uri is not None and ray.cluster_resources().get("CPU", 1) > 1 else 0
             # From features the model is the whole job: one actor per core from the start (all start up together).
-            model_pool = ray.data.ActorPoolStrategy(size=max(1, min(cpus, len(files)))) if model_cpus else \
+            model_pool = ray.data.ActorPoolStrategy(size=model_actors) if model_cpus else \
                 ray.data.ActorPoolStrategy(min_size=1, max_size=2)
             ds = ds.map_batches(
                 ModelActor, fn_constructor_kwargs=dict(model_uri=model_dir, uncertain_below=uncertain_below,
