@@ -8,9 +8,10 @@ Composition (the video half is the *same* stage as ``extract``, not a copy):
               . map_batches(ModelActor)     model loaded once per actor; windows of many videos in one predict()
     driver:   groups prediction rows by shard, writes each shard atomically when all its videos are in
 
-With ``--features URI`` the pose half is skipped: each extraction shard file is one block (:class:`ReadFeatureFile`,
-only the columns the model needs), one model actor per core, 32 videos per model call. ``--no-analysis`` leaves out
-the per-video analysis (reps, segments, range of motion), about a third of scoring's time from features.
+With ``--features URI`` the pose half is skipped: a few extraction shard files make one block, and one model actor
+per core reads them itself (:class:`ScoreFeatureFiles`, only the columns the model needs) and scores 32 videos per
+model call. ``--no-analysis`` leaves out the per-video analysis (reps, segments, range of motion), more than half of
+scoring's time from features.
 
 The preprocessing always comes from the model's manifest (its contract): raw video is decoded and tracked exactly as
 the model's training data were, and feature shards made any other way are refused.
@@ -41,6 +42,7 @@ REPORT_NAME = "report.html"      # per-library report: counts, and per video a t
 VIDEOS_PER_SHARD = 8
 UNCERTAIN_BELOW = 0.5
 MODEL_BATCH_VIDEOS = 32   # videos per model call when scoring from features
+MAX_FILES_PER_BLOCK = 8   # feature files (4 videos each by default) per block when scoring from features
 LABELS_AUTO = "auto"
 
 PREDICTION_SCHEMA = pa.schema([
@@ -69,7 +71,7 @@ STATUS_NO_WINDOWS = "no_windows"
 SCORABLE_STATUSES = (*schema.USABLE_STATUSES, schema.STATUS_TOO_SHORT)
 # What the model stage reads of an extraction row: the features, and the landmark columns its statistics member's
 # kinematic descriptors are computed from (datasets.LANDMARK_COLUMNS), and the camera cuts the segmenter splits at
-# (shards of an older schema lack them: :class:`ReadFeatureFile` gives nulls).
+# (shards of an older schema lack them: :func:`read_feature_files` gives nulls).
 MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment",
                        "feature_frame", "frame_index", "fps", "shot_start", *LANDMARK_COLUMNS]
 OPTIONAL_INPUT_COLUMNS = ("shot_start",)   # shards of an older schema lack it: read as no cuts known
@@ -235,30 +237,47 @@ def default_model_uri() -> str:
     return str(Path(model.__file__).resolve().parent / "default")
 
 
-class ReadFeatureFile:
-    """Ray Data stage for ``--features``: one extraction shard file -> its rows still to score (the model's
-    columns), each tagged with the prediction shard it belongs to.
+def read_feature_files(uris: list[str], shard_of: dict[str, str]) -> pa.Table:
+    """Extraction shard files -> their rows still to score (the model's columns), each tagged with the prediction
+    shard it belongs to; one schema whatever release wrote each file (missing optional columns are null)."""
+    tables = [storage.read_parquet_file(str(uri), MODEL_INPUT_COLUMNS, optional=OPTIONAL_INPUT_COLUMNS) for uri in uris]
+    table = pa.concat_tables(tables, promote_options="default")
+    for name in OPTIONAL_INPUT_COLUMNS:
+        if name not in table.column_names:
+            field = schema.EXTRACT_SCHEMA.field(name)
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    names = [shard_of.get(u) for u in table.column("uri").to_pylist()]
+    keep = pa.array([n is not None for n in names])
+    return table.append_column("shard", pa.array(names, pa.string())).filter(keep)
 
-    Why our own read rather than ``ray.data.read_parquet``: Ray's reader packs many small files into one block
-    (measured with Ray 2.60: 152 feature files read as 1-2 blocks whatever ``override_num_blocks`` says), so one
-    model actor got most of the library and the other cores idled. One file per block spreads the work over every
-    actor and lets prediction shards be written while the rest is still scored.
+
+class ScoreFeatureFiles:
+    """Ray Data actor for ``--features``: a block of extraction shard files -> their prediction rows.
+
+    Why the model actor reads the files itself, a few per block (measured on 2 CPUs, 2,400 videos from 610 files,
+    labels only; docs/performance.md): Ray's ``read_parquet`` packs small files into one or two blocks, so one actor
+    got most of the library; one file per block through a separate reader stage fixed the balance but paid Ray's
+    per-block cost 610 times and moved every video's landmarks through the object store (2,726 windows/s); eight
+    files per block read where they are scored: 5,313 windows/s, the same predictions.
     """
 
-    def __init__(self, shard_of: dict[str, str]):
+    def __init__(self, shard_of: dict[str, str], model_uri: str, uncertain_below: float, analysis: bool = True):
         self.shard_of = shard_of
+        self.model = ModelActor(model_uri, uncertain_below, analysis)
 
     def __call__(self, batch: dict) -> pa.Table:
-        tables = [storage.read_parquet_file(str(uri), MODEL_INPUT_COLUMNS, optional=OPTIONAL_INPUT_COLUMNS)
-                  for uri in batch["uri"]]
-        table = pa.concat_tables(tables, promote_options="default")
-        for name in OPTIONAL_INPUT_COLUMNS:   # one schema for every block, whatever release wrote the file
-            if name not in table.column_names:
-                table = table.append_column(schema.EXTRACT_SCHEMA.field(name), pa.nulls(table.num_rows,
-                                            schema.EXTRACT_SCHEMA.field(name).type))
-        names = [self.shard_of.get(u) for u in table.column("uri").to_pylist()]
-        keep = pa.array([n is not None for n in names])
-        return table.append_column("shard", pa.array(names, pa.string())).filter(keep)
+        table = read_feature_files([str(u) for files in batch["files"] for u in files], self.shard_of)
+        # several videos per model call: each call has a fixed cost (forest, network, Arrow)
+        return pa.concat_tables([self.model(table.slice(i, MODEL_BATCH_VIDEOS))
+                                 for i in range(0, max(table.num_rows, 1), MODEL_BATCH_VIDEOS)])
+
+
+def file_blocks(files: list[str], actors: int, max_per_block: int = MAX_FILES_PER_BLOCK) -> list[list[str]]:
+    """Feature files grouped into blocks: at most ``max_per_block`` files each (Ray's per-block cost paid
+    rarely), and at least four blocks per actor where the library allows (so no actor waits on another's tail)."""
+    require(actors >= 1 and max_per_block >= 1, "actors and max_per_block must be >= 1")
+    per = max(1, min(max_per_block, -(-len(files) // (4 * actors))))
+    return [files[i:i + per] for i in range(0, len(files), per)]
 
 
 def run_score(
@@ -318,10 +337,13 @@ def run_score(
             shard_of = {v.uri: s.name for s in plan.shards for v in s.videos}
             files = _shard_files(features_uri)
             model_actors = max(1, min(int(ray.cluster_resources().get("CPU", 1)), len(files)))
-            ds = ray.data.from_items([{"uri": u} for u in files], override_num_blocks=len(files))
-            # reading takes no core of its own: the model actors hold them all
-            ds = ds.map_batches(ReadFeatureFile, fn_constructor_kwargs=dict(shard_of=shard_of), batch_size=1,
-                                batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=2), num_cpus=0)
+            blocks = file_blocks(files, model_actors)
+            ds = ray.data.from_items([{"files": b} for b in blocks], override_num_blocks=len(blocks))
+            ds = ds.map_batches(
+                ScoreFeatureFiles, fn_constructor_kwargs=dict(shard_of=shard_of, model_uri=model_dir,
+                                                              uncertain_below=uncertain_below, analysis=analysis),
+                batch_size=1, batch_format="numpy", num_cpus=1, compute=ray.data.ActorPoolStrategy(size=model_actors),
+            )
         elif plan.shards:
             ds = ray.data.from_items([s.to_item() for s in plan.shards], override_num_blocks=len(plan.shards))
             ds = ds.map_batches(
@@ -330,26 +352,18 @@ def run_score(
                 batch_size=1, batch_format="numpy", num_cpus=1,
                 compute=pose_pool(ray, len(plan.shards), max_actors=max_actors),
             )
-        pending: dict[str, list[dict]] = defaultdict(list)
-        if plan.shards:
             # Behind pose, the model costs well under 1 % of a video's CPU time: it reserves no core, so every core
             # runs pose, and a cluster that has shrunk to one CPU (a node lost, no replacement) cannot deadlock with
-            # the model holding the core a restarted pose actor waits for. Scoring from features has no pose stage:
-            # there the model actors get the cores.
-            model_cpus = 1 if features_uri is not None and ray.cluster_resources().get("CPU", 1) > 1 else 0
-            # From features the model is the whole job: one actor per core from the start (all start up together).
-            model_pool = ray.data.ActorPoolStrategy(size=model_actors) if model_cpus else \
-                ray.data.ActorPoolStrategy(min_size=1, max_size=2)
+            # the model holding the core a restarted pose actor waits for. One batch per block (a shard's videos):
+            # a shard's predictions are written as soon as its videos are through pose.
             ds = ds.map_batches(
                 ModelActor, fn_constructor_kwargs=dict(model_uri=model_dir, uncertain_below=uncertain_below,
-                                                              analysis=analysis),
-                # behind pose, one batch per block (a shard's videos): a shard's predictions are written as soon as
-                # its videos are through pose. From features, several files per batch: each call has a fixed cost
-                # (forest, network, Arrow) that 4-video files paid over and over (measured in one process: 9.1 ms
-                # of CPU per video in 4-video calls, 6.0 ms in 32-video calls; docs/performance.md)
-                batch_size=MODEL_BATCH_VIDEOS if features_uri is not None else None, batch_format="pyarrow",
-                compute=model_pool, num_cpus=model_cpus,
+                                                       analysis=analysis),
+                batch_size=None, batch_format="pyarrow", num_cpus=0,
+                compute=ray.data.ActorPoolStrategy(min_size=1, max_size=2),
             )
+        pending: dict[str, list[dict]] = defaultdict(list)
+        if plan.shards:
             bar = tqdm(total=plan.todo, unit="video", desc="score", disable=not progress)
             for rec in ds.iter_rows():
                 rec = dict(rec)

@@ -217,3 +217,35 @@ def test_feature_shards_of_an_older_schema_score_beside_new_ones(model_run, tmp_
     run_score(str(tmp_path / "preds"), features_uri=features, model_uri=model_run, progress=False)
     out = storage.read_parquet_dir(str(tmp_path / "preds")).to_pylist()
     assert len(out) == 4 and all(r["predicted_label"] for r in out)
+
+
+def test_feature_files_are_grouped_into_blocks_each_file_once():
+    from exercise_classifier.errors import UserError
+    from exercise_classifier.pipelines.score import file_blocks
+
+    files = [f"f{i}" for i in range(610)]
+    blocks = file_blocks(files, actors=2, max_per_block=8)
+    assert [f for b in blocks for f in b] == files and max(map(len, blocks)) == 8
+    few = file_blocks(files[:10], actors=2, max_per_block=8)
+    assert [f for b in few for f in b] == files[:10] and len(few) >= 4   # every actor gets several blocks
+    assert file_blocks(files[:1], actors=4) == [["f0"]]
+    with pytest.raises(UserError):
+        file_blocks(files, actors=0)
+
+
+def test_rescoring_features_scores_only_the_videos_without_predictions(model_run, tmp_path):
+    """Blocks whose videos are all scored already give no rows (and no model call on nothing); nothing twice."""
+    rows = synthdata.synthetic_rows(classes=("squat", "push-up", "lateral raise"), per_class=2, seed=11)
+    features = synthdata.write_shards(rows, tmp_path / "features", per_shard=1)
+    out = str(tmp_path / "preds")
+    run_score(out, features_uri=features, model_uri=model_run, analysis=False, videos_per_shard=2, progress=False)
+    first = {r["uri"]: r for r in storage.read_parquet_dir(out).to_pylist()}
+    shards = sorted(Path(out).glob("pred-*.parquet"))
+    assert len(first) == 6 and len(shards) == 3
+    shards[1].unlink()
+    again = run_score(out, features_uri=features, model_uri=model_run, analysis=False, videos_per_shard=2,
+                      progress=False)
+    after = storage.read_parquet_dir(out).to_pylist()
+    assert again["videos_scored"] == 2 and again["videos_skipped_already_done"] == 4
+    assert sorted(r["uri"] for r in after) == sorted(first)
+    assert all(r["predicted_label"] == first[r["uri"]]["predicted_label"] for r in after)
