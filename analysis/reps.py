@@ -30,6 +30,7 @@ GHOST_OF_MEDIAN = 0.5       # ... and by this share of the median rep's prominen
 MIN_DETECTED = 0.5          # below this share of frames with a pose, no count is attempted
 PERIOD_SHARE = 0.5          # turning points closer than this share of the dominant period are one rep
 PERIODIC_AT = 0.3           # autocorrelation needed before a dominant period is trusted
+EDGE_TOUCH_DEPTH = 0.6      # a two-way touch at a clip edge counts at this share of the side's median touch
 
 
 @dataclass(frozen=True)
@@ -120,12 +121,52 @@ def _rep_bounds(y: np.ndarray, peaks: np.ndarray, prom: np.ndarray) -> list[tupl
     return out
 
 
+def _arrival(y: np.ndarray, depth: float) -> int:
+    """Where ``y`` first reaches its maximum (within 5 % of a touch's depth): a touch held at a clip's edge is
+    timed when it is reached, not somewhere along the hold."""
+    return int(np.argmax(y >= y.max() - 0.05 * depth))
+
+
+def _edge_touches(x: np.ndarray, found: np.ndarray, polarity: int) -> list[int]:
+    """A two-way movement's touches at the clip's edges, which ``find_peaks`` cannot see: a touch's prominence is
+    measured to the lower of its two neighbouring valleys, and at an edge one valley is missing, so a full touch
+    there reads as half of one and falls under the ghost threshold.
+
+    Counted: the deepest point on ``polarity``'s side before the first / after the last turning point of either side
+    (``found``), when it reaches ``EDGE_TOUCH_DEPTH`` of that side's median touch (measured from the middle of the
+    range) and the clip shows the body moving into it. A side the clip *starts* on is the ready position, not a touch
+    (as athletes count: the first touch is the first twist away from where they sat down).
+    """
+    y = polarity * x
+    own = np.asarray([i for i in found if polarity * (x[i] - np.median(x)) > 0], np.int64)
+    if len(own) == 0:
+        return []
+    mid = float(np.median(x)) * polarity
+    depth = float(np.median(y[own] - mid))
+    out = []
+    first, last = int(found.min()), int(found.max())
+    head = y[:first] if first not in own else y[:0]     # the edge's neighbour is a touch on the other side
+    if len(head):
+        k = _arrival(head, depth)
+        if head[k] - mid >= EDGE_TOUCH_DEPTH * depth and head[k] - head[0] >= EDGE_TOUCH_DEPTH * depth:
+            out.append(k)
+    start = last + 1
+    tail = y[start:] if last not in own else y[:0]
+    if len(tail):
+        k = _arrival(tail, depth)
+        if tail[k] - mid >= EDGE_TOUCH_DEPTH * depth and tail[k] - tail.min() >= EDGE_TOUCH_DEPTH * depth:
+            out.append(start + k)
+    return out
+
+
 def _count_signal(x: np.ndarray, fps: float, two_way: bool = False) -> tuple[list[int], list[tuple[int, int]]]:
     idx, prom, pol = turning_points(x, fps)
     if not two_way or not len(idx):
         return list(idx), _rep_bounds(pol * x, idx, prom)
     other, _, _ = turning_points(x, fps, polarity=-pol)
-    both = np.sort(np.r_[idx, other])
+    found = np.r_[idx, other].astype(np.int64)
+    edges = [i for side in (pol, -pol) for i in _edge_touches(x, found, side)]
+    both = np.sort(np.r_[found, edges]).astype(np.int64)
     edges = [0, *((both[:-1] + both[1:]) // 2), len(x) - 1]
     return list(both), [(int(edges[k]), int(edges[k + 1]) + 1) for k in range(len(both))]
 
