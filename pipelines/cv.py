@@ -8,8 +8,9 @@ with the spread over folds and a bootstrap interval beside them. Classes that on
 apart: in their fold only synthetic data can teach them.
 
 Members: the per-video statistics forest (:mod:`..model.stats_model`, cheap enough for leave-one-source-out).
-``--synthetic-only`` also reports the synthetic-to-real gap: trained on synthetic data alone, scored on all real
-videos.
+The report also gives the synthetic-to-real gap: a forest trained on the synthetic data alone, scored on all real
+videos. ``--train-extra URI`` adds extracted training-only clips (e.g. a rendered synthetic library run through
+MediaPipe like real video, as ``train --train-extra`` takes them) to every fold and to that synthetic-only forest.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ def add_arguments(p) -> None:
     p.add_argument("--config", default=None, help="JSON file overriding the training config (its `stats` section)")
     p.add_argument("--synthetic-per-class", type=non_negative_int, default=None,
                    help="synthetic training-only sequences per class (default: the config's)")
+    p.add_argument("--train-extra", action="append", default=[], metavar="URI",
+                   help="labelled extraction shards that join every fold's training and are never scored (e.g. "
+                        "rendered synthetic clips); weighted like synthetic data; repeatable")
     p.add_argument("--bootstrap", type=non_negative_int, default=1000, help="bootstrap resamples for intervals")
     add_ray_arguments(p)
 
@@ -123,14 +127,15 @@ def none_of_22_report(real_none: np.ndarray, negative_none: np.ndarray, negative
 
 
 def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class: int | None = None,
-           bootstrap: int = 1000, address: str | None = None, num_cpus: int | None = None) -> dict:
+           train_extra: list[str] | tuple[str, ...] = (), bootstrap: int = 1000, address: str | None = None,
+           num_cpus: int | None = None) -> dict:
     from ..classes import CLASSES
     from ..model.calibration import apply_temperature, fit_temperature
     from ..model.config import Config
     from ..model.evaluation import compute_metrics
     from ..model.report import render_html
     from ..model.stats_model import StatsModel, stats_of
-    from .datasets import dataset_contract, negative_videos, read_videos, synthetic_videos
+    from .datasets import check_features_contract, dataset_contract, negative_videos, read_videos, synthetic_videos
     from .runtime import quiet_ray_data, ray_session
 
     t0 = time.time()
@@ -140,10 +145,13 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     require(bootstrap >= 0, f"--bootstrap must be >= 0, got {bootstrap}")
     contract = dataset_contract(features_uri)
     contract.require_current_code(what=f"the features in {features_uri}")
+    for extra_uri in train_extra:
+        check_features_contract(extra_uri, contract, what=f"the features in {features_uri}")
     storage.check_writable(output_uri)
     with ray_session(address, num_cpus):
         quiet_ray_data()
         videos = read_videos(features_uri, group_column="group")
+        extra = [v for uri in train_extra for v in read_videos(uri, group_column=None, train_only=True)]
     require(all(v.group for v in videos), f"every video in {features_uri} needs a group (its source) for "
                                           f"leave-one-source-out: extract with --group-column source_repo")
     index = {c: i for i, c in enumerate(CLASSES)}
@@ -154,6 +162,7 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     real_shots = [v.shots for v in videos]   # montages are labelled shot by shot, as score does
     synth = synthetic_videos(scfg.synthetic_per_class, contract, seed=cfg.train.seed) \
         if scfg.synthetic_per_class else []
+    synth += extra
     s_stats, s_y = stats_of(synth), np.array([index[v.label] for v in synth], np.int64)
 
     negatives = negative_videos(scfg.negatives_per_motion, contract, seed=cfg.train.seed + 2) \
@@ -180,7 +189,8 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     result = {
         "protocol": "leave-one-source-out", "features": features_uri, "videos": int(len(y)),
         "sources": int(len(per_fold)), "member": "stats", "stats_config": dataclasses.asdict(scfg),
-        "synthetic_train_videos": len(synth),
+        "synthetic_train_videos": len(synth) - len(extra),
+        "train_extra": {"uris": list(train_extra), "videos": len(extra)},
         "video": pooled,
         "calibration": calibration,
         "fold_accuracy": {"mean": float(np.mean(list(per_fold.values()))),
@@ -225,6 +235,8 @@ def summary_line(r: dict) -> str:
             f" {_ci(b.get('top1_95'))}, balanced {v['balanced_accuracy']:.3f} {_ci(b.get('balanced_95'))}, "
             f"ECE {v['expected_calibration_error']:.3f} (uncalibrated {r['calibration']['ece_uncalibrated']:.3f}; "
             f"temperature {r['calibration']['temperature_fitted_on_all_folds']:.3f})")
+    if r.get("train_extra", {}).get("videos"):
+        line += f"; {r['train_extra']['videos']} training-only videos from --train-extra"
     if "synthetic_only" in r:
         s = r["synthetic_only"]
         line += f"; synthetic only -> real: {s['accuracy']:.3f} / {s['balanced_accuracy']:.3f}"
@@ -243,7 +255,8 @@ def run(args) -> int:
     from ..model.config import load_config
 
     r = run_cv(args.features, args.output, cfg=load_config(args.config),
-               synthetic_per_class=args.synthetic_per_class, bootstrap=args.bootstrap, address=args.address,
+               synthetic_per_class=args.synthetic_per_class, train_extra=args.train_extra,
+               bootstrap=args.bootstrap, address=args.address,
                num_cpus=args.num_cpus)
     print(summary_line(r))
     print(f"  zero recall (>= 3 clips): {', '.join(r['zero_recall_classes_with_3_or_more_clips']) or 'none'}")

@@ -45,6 +45,27 @@ def test_cv_holds_out_whole_sources_and_reports_the_protocol(ray_local, tmp_path
     assert ("hammer curl", "barbell biceps curl") in pairs and pairs[("hammer curl", "barbell biceps curl")]["clips"] == [0, 6]
 
 
+def test_train_extra_joins_every_fold_and_is_never_scored(ray_local, tmp_path, capsys):
+    rows = synthdata.synthetic_rows(classes=("squat", "push-up"), per_class=4, videos_per_group=2, seed=3)
+    feats = synthdata.write_shards(rows, tmp_path / "f")
+    extra_rows = synthdata.synthetic_rows(classes=("squat", "push-up"), per_class=3, seed=4)
+    for r in extra_rows:
+        r["group"] = None      # training-only clips need no source
+        r["uri"] = r["uri"].replace("s3://lib/", "s3://rendered/")
+    extra = synthdata.write_shards(extra_rows, tmp_path / "extra")
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps({"stats": {"n_trees": 50, "negatives_per_motion": 0}}))
+    out = tmp_path / "cv"
+    assert main(["cv", "--features", feats, "--train-extra", extra, "--output", str(out), "--synthetic-per-class",
+                 "0", "--bootstrap", "20", "--config", str(small)]) == 0
+    assert "6 training-only videos from --train-extra" in capsys.readouterr().out
+    r = json.loads((out / "cv.json").read_text())
+    assert r["train_extra"] == {"uris": [extra], "videos": 6} and r["synthetic_train_videos"] == 0
+    assert r["videos"] == len(r["predictions"]) == 8 and r["sources"] == 4     # the extra clips are never scored
+    assert {p["uri"] for p in r["predictions"]} == {row["uri"] for row in rows}
+    assert "synthetic_only" in r     # the training-only clips alone, scored on every real video
+
+
 def test_cv_needs_sources(ray_local, tmp_path, capsys):
     rows = synthdata.synthetic_rows(classes=("squat",), per_class=2)
     for r in rows:
