@@ -258,7 +258,7 @@ class ScoreFeatureFiles:
     labels only; docs/performance.md): Ray's ``read_parquet`` packs small files into one or two blocks, so one actor
     got most of the library; one file per block through a separate reader stage fixed the balance but paid Ray's
     per-block cost 610 times and moved every video's landmarks through the object store (2,726 windows/s); eight
-    files per block read where they are scored: 5,313 windows/s, the same predictions.
+    files per block read where they are scored: 5,300-5,800 windows/s in two runs, the same predictions.
     """
 
     def __init__(self, shard_of: dict[str, str], model_uri: str, uncertain_below: float, analysis: bool = True):
