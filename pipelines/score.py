@@ -42,7 +42,7 @@ REPORT_NAME = "report.html"      # per-library report: counts, and per video a t
 VIDEOS_PER_SHARD = 8
 UNCERTAIN_BELOW = 0.5
 MODEL_BATCH_VIDEOS = 32   # videos per model call when scoring from features
-MAX_FILES_PER_BLOCK = 8   # feature files (4 videos each by default) per block when scoring from features
+VIDEOS_PER_BLOCK = 64     # videos per block when scoring from features (a few feature files' worth)
 LABELS_AUTO = "auto"
 
 PREDICTION_SCHEMA = pa.schema([
@@ -258,7 +258,8 @@ class ScoreFeatureFiles:
     labels only; docs/performance.md): Ray's ``read_parquet`` packs small files into one or two blocks, so one actor
     got most of the library; one file per block through a separate reader stage fixed the balance but paid Ray's
     per-block cost 610 times and moved every video's landmarks through the object store (2,726 windows/s); eight
-    files per block read where they are scored: 5,300-5,800 windows/s in two runs, the same predictions.
+    files (32 videos) per block read where they are scored: 5,300-5,800 windows/s in two runs, the same predictions.
+    Blocks are sized in videos, not files: with one video per file, eight files per block gave 3,272 windows/s.
     """
 
     def __init__(self, shard_of: dict[str, str], model_uri: str, uncertain_below: float, analysis: bool = True):
@@ -272,11 +273,14 @@ class ScoreFeatureFiles:
                                  for i in range(0, max(table.num_rows, 1), MODEL_BATCH_VIDEOS)])
 
 
-def file_blocks(files: list[str], actors: int, max_per_block: int = MAX_FILES_PER_BLOCK) -> list[list[str]]:
-    """Feature files grouped into blocks: at most ``max_per_block`` files each (Ray's per-block cost paid
-    rarely), and at least four blocks per actor where the library allows (so no actor waits on another's tail)."""
-    require(actors >= 1 and max_per_block >= 1, "actors and max_per_block must be >= 1")
-    per = max(1, min(max_per_block, -(-len(files) // (4 * actors))))
+def file_blocks(files: list[str], actors: int, videos: int,
+                videos_per_block: int = VIDEOS_PER_BLOCK) -> list[list[str]]:
+    """Feature files grouped into blocks of about ``videos_per_block`` videos (``videos``: how many the files hold
+    in all; extract writes anything from one to dozens per file), so Ray's per-block cost is paid rarely, and at
+    least four blocks per actor where the library allows (so no actor waits on another's tail)."""
+    require(actors >= 1 and videos_per_block >= 1 and videos >= 0, "actors and videos_per_block must be >= 1")
+    per_file = max(videos, 1) / max(len(files), 1)
+    per = max(1, min(round(videos_per_block / per_file), -(-len(files) // (4 * actors))))
     return [files[i:i + per] for i in range(0, len(files), per)]
 
 
@@ -337,7 +341,7 @@ def run_score(
             shard_of = {v.uri: s.name for s in plan.shards for v in s.videos}
             files = _shard_files(features_uri)
             model_actors = max(1, min(int(ray.cluster_resources().get("CPU", 1)), len(files)))
-            blocks = file_blocks(files, model_actors)
+            blocks = file_blocks(files, model_actors, videos=len(tasks))
             ds = ray.data.from_items([{"files": b} for b in blocks], override_num_blocks=len(blocks))
             ds = ds.map_batches(
                 ScoreFeatureFiles, fn_constructor_kwargs=dict(shard_of=shard_of, model_uri=model_dir,

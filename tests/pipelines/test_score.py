@@ -224,13 +224,16 @@ def test_feature_files_are_grouped_into_blocks_each_file_once():
     from exercise_classifier.pipelines.score import file_blocks
 
     files = [f"f{i}" for i in range(610)]
-    blocks = file_blocks(files, actors=2, max_per_block=8)
-    assert [f for b in blocks for f in b] == files and max(map(len, blocks)) == 8
-    few = file_blocks(files[:10], actors=2, max_per_block=8)
+    blocks = file_blocks(files, actors=2, videos=2440, videos_per_block=64)    # 4 videos per file: 16 files
+    assert [f for b in blocks for f in b] == files and max(map(len, blocks)) == 16
+    single = file_blocks(files, actors=2, videos=610, videos_per_block=64)     # 1 video per file: 64 files
+    assert [f for b in single for f in b] == files and max(map(len, single)) == 64
+    few = file_blocks(files[:10], actors=2, videos=40)
     assert [f for b in few for f in b] == files[:10] and len(few) >= 4   # every actor gets several blocks
-    assert file_blocks(files[:1], actors=4) == [["f0"]]
+    assert file_blocks(files[:1], actors=4, videos=1) == [["f0"]]
+    assert file_blocks(files[:3], actors=1, videos=0) == [["f0"], ["f1"], ["f2"]]
     with pytest.raises(UserError):
-        file_blocks(files, actors=0)
+        file_blocks(files, actors=0, videos=10)
 
 
 def test_rescoring_features_scores_only_the_videos_without_predictions(model_run, tmp_path):
