@@ -138,10 +138,10 @@ def _edge_touches(x: np.ndarray, found: np.ndarray, polarity: int) -> list[int]:
     (as athletes count: the first touch is the first twist away from where they sat down).
     """
     y = polarity * x
-    own = np.asarray([i for i in found if polarity * (x[i] - np.median(x)) > 0], np.int64)
+    mid = float(np.median(y))
+    own = found[y[found] > mid]                      # the turning points on this side of the middle
     if len(own) == 0:
         return []
-    mid = float(np.median(x)) * polarity
     depth = float(np.median(y[own] - mid))
     out = []
     first, last = int(found.min()), int(found.max())

@@ -90,7 +90,7 @@ def add_arguments(p) -> None:
     p.add_argument("--csv", action="store_true", help="also write predictions.csv next to the shards")
     p.add_argument("--no-analysis", action="store_true",
                    help="labels only: leave the reps, segments and range of motion columns empty "
-                        "(re-labelling an archive with a new model from its features: about two thirds of the time, "
+                        "(re-labelling an archive with a new model from its features: about half the time, "
                         "docs/performance.md)")
     p.add_argument("--videos-per-shard", type=positive_int, default=VIDEOS_PER_SHARD)
     p.add_argument("--retry-failed", action="store_true",
@@ -278,7 +278,8 @@ def file_blocks(files: list[str], actors: int, videos: int,
     """Feature files grouped into blocks of about ``videos_per_block`` videos (``videos``: how many the files hold
     in all; extract writes anything from one to dozens per file), so Ray's per-block cost is paid rarely, and at
     least four blocks per actor where the library allows (so no actor waits on another's tail)."""
-    require(actors >= 1 and videos_per_block >= 1 and videos >= 0, "actors and videos_per_block must be >= 1")
+    require(actors >= 1 and videos_per_block >= 1 and videos >= 0,
+            "actors and videos_per_block must be >= 1, videos >= 0")
     per_file = max(videos, 1) / max(len(files), 1)
     per = max(1, min(round(videos_per_block / per_file), -(-len(files) // (4 * actors))))
     return [files[i:i + per] for i in range(0, len(files), per)]
