@@ -76,18 +76,21 @@ def augment_batch(x: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator,
 
 class AugmentAndScale:
     """Batch transform of the training stream, applied inside each training worker: augment raw windows, then
-    scale (validation batches are only scaled). Seeded from OS entropy on purpose: every epoch streams the data
-    again and must draw new variants.
+    scale (validation batches are only scaled). One generator for the object's life: every epoch streams the data
+    again and draws new variants, and a given ``seed`` makes the whole sequence of variants repeatable (``None``:
+    OS entropy).
     """
 
-    def __init__(self, cfg: AugmentConfig, mean: np.ndarray, scale: np.ndarray, augment: bool = True):
+    def __init__(self, cfg: AugmentConfig, mean: np.ndarray, scale: np.ndarray, augment: bool = True,
+                 seed: int | None = None):
         self.cfg = cfg
         self.mean = np.asarray(mean, np.float32)
         self.scale = np.asarray(scale, np.float32)
         self.augment = augment and cfg.enabled
+        self.rng = np.random.default_rng(seed)
 
     def __call__(self, batch: dict) -> dict:
         x = np.asarray(batch["x"], dtype=np.float32)
         if self.augment:
-            x = augment_batch(x, self.cfg, np.random.default_rng())
+            x = augment_batch(x, self.cfg, self.rng)
         return {"x": (x - self.mean) / self.scale, "y": np.asarray(batch["y"], dtype=np.int64)}

@@ -92,12 +92,18 @@ def _ray_report(keras, rank: int):
     return RayReport()
 
 
-def _tf_stream(tf, shard, shape, batch_size, shuffle_buffer, transform):
-    """A ``tf.data.Dataset`` over a Ray dataset shard; re-iterating it (next epoch) streams the shard again."""
+def _tf_stream(tf, shard, shape, batch_size, shuffle_buffer, transform, seed=None):
+    """A ``tf.data.Dataset`` over a Ray dataset shard; re-iterating it (next epoch) streams the shard again.
+
+    With ``seed``, epoch k shuffles with ``seed + k``: the order differs between epochs, yet a re-run with the same
+    shard shuffles the same way (Ray's local shuffle is unseeded otherwise)."""
+    epoch = [0]
 
     def gen():
+        shuffle_seed = None if seed is None or shuffle_buffer is None else seed + epoch[0]
+        epoch[0] += 1
         for batch in shard.iter_batches(batch_size=batch_size, batch_format="numpy",
-                                        local_shuffle_buffer_size=shuffle_buffer):
+                                        local_shuffle_buffer_size=shuffle_buffer, local_shuffle_seed=shuffle_seed):
             if transform is not None:
                 batch = transform(batch)
             yield np.asarray(batch["x"], np.float32), np.asarray(batch["y"], np.int64)
@@ -136,7 +142,8 @@ def train_loop_per_worker(config: dict) -> None:
     # Augmentation runs here, in the worker, on each batch as it streams in: the workers hold all the CPUs a
     # Ray Train job reserves, so a separate Ray Data task for it could starve (measured: it never got scheduled).
     train = _tf_stream(tf, ray.train.get_dataset_shard("train"), shape, bs, bs * 16,
-                       AugmentAndScale(cfg.augment, config["mean"], config["scale"])).with_options(opts)
+                       AugmentAndScale(cfg.augment, config["mean"], config["scale"], seed=cfg.train.seed + rank),
+                       seed=cfg.train.seed * 1000 + rank * 100).with_options(opts)
     val = _tf_stream(tf, ray.train.get_dataset_shard("val"), shape, bs * 4, None, None).with_options(opts)
 
     best, model_callbacks = callbacks(keras, cfg)

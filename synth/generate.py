@@ -184,7 +184,7 @@ def _timing(spec: MotionSpec, rng: np.random.Generator, fps: int, duration_s: fl
         duration = float(np.clip(lead + reps * rep_s + tail, 3.0, 6.0))
     frames = max(2, int(round(duration * fps)))
     # the recorded count is what a rep counter should report (see motions.rep_times); the draws above are unchanged
-    reps = 0 if spec.static else 2 * reps if spec.alternate else reps
+    reps = 0 if spec.static else 2 * reps if spec.alternate or spec.two_way else reps
     return Tempo(reps=reps, rep_s=rep_s, lead_s=lead, up_frac=up, hold_frac=hold, rom=rom), duration, frames
 
 
@@ -238,7 +238,7 @@ def clip_rep_windows(sim: Simulation) -> list:
     end_s = (p.frames - 1) / p.fps
     if isinstance(spec, NegativeSpec):
         return negative_rep_windows(spec, p.tempo, end_s)
-    return rep_windows(p.tempo, static=spec.static, alternate=spec.alternate, end_s=end_s)
+    return rep_windows(p.tempo, static=spec.static, alternate=spec.alternate, two_way=spec.two_way, end_s=end_s)
 
 
 def _landmarks(sim: Simulation) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -86,6 +86,7 @@ class MotionSpec:
     props: tuple[str, ...] = ()
     static: bool = False              # held position (plank): no reps, only breathing sway
     alternate: bool = False           # right side runs half a rep behind (alternating dumbbell work)
+    two_way: bool = False             # both ends are reps (a twist to one side, then back to the other)
     variant: str = "standard"
     extras: dict[str, float] = field(default_factory=dict)  # prop geometry (bar height, seat height ...)
 
@@ -356,7 +357,8 @@ def _russian_twist(rng):
                 uarm_f=70, uarm_a=25, farm_f=95, farm_a=-45, roll=0)
     start = pose(base, spine_twist=-twist)
     peak = pose(base, spine_twist=twist)
-    return MotionSpec("russian twist", "floor_seated", start, peak, Support("pelvis", height=0.11), (1.4, 2.2))
+    return MotionSpec("russian twist", "floor_seated", start, peak, Support("pelvis", height=0.11), (1.4, 2.2),
+                      two_way=True)
 
 
 # ==================================================================================================== engine
@@ -408,13 +410,23 @@ class RepWindow:
     end: float
 
 
-def rep_windows(tempo: Tempo, *, static: bool = False, alternate: bool = False,
+def rep_windows(tempo: Tempo, *, static: bool = False, alternate: bool = False, two_way: bool = False,
                 end_s: float | None = None) -> list[RepWindow]:
     """Every repetition :func:`pose_track` performs for ``tempo``, in time order (see :func:`rep_times`)."""
     if static or tempo.reps <= 0:
         return []
     out = []
     for k in range(tempo.reps):
+        if two_way:   # period k // 2: out to the peak side (even k), then back to the start side (odd k)
+            start = tempo.lead_s + (k // 2) * tempo.rep_s
+            peak_end = start + (tempo.up_frac + tempo.hold_frac) * tempo.rep_s
+            back = peak_end + _down_frac(tempo.up_frac, tempo.hold_frac) * tempo.rep_s
+            w = (RepWindow(start=start, turn=start + (tempo.up_frac + tempo.hold_frac / 2) * tempo.rep_s,
+                           end=peak_end) if k % 2 == 0 else RepWindow(start=peak_end, turn=back, end=back))
+            if end_s is not None and w.end > end_s + 1e-9:
+                break
+            out.append(w)
+            continue
         if alternate:   # movement k: arm k % 2 (left first), in period k // 2, the right arm half a period later
             up, hold = tempo.up_frac / 2, tempo.hold_frac / 2
             start = tempo.lead_s + (k // 2) * tempo.rep_s + (k % 2) * tempo.rep_s / 2
@@ -429,7 +441,7 @@ def rep_windows(tempo: Tempo, *, static: bool = False, alternate: bool = False,
     return out
 
 
-def rep_times(tempo: Tempo, *, static: bool = False, alternate: bool = False,
+def rep_times(tempo: Tempo, *, static: bool = False, alternate: bool = False, two_way: bool = False,
               end_s: float | None = None) -> list[float]:
     """Ground truth for rep counting: the time (s) of each repetition's turning point, in time order.
 
@@ -440,13 +452,17 @@ def rep_times(tempo: Tempo, *, static: bool = False, alternate: bool = False,
     - ``alternate`` (alternating dumbbell curls): each arm's curl is one rep, so a period ``rep_s`` holds two -- the
       left arm's, then the right arm's half a period later -- and ``tempo.reps`` counts arm movements; the turning
       points of both arms are listed together, in time order. (A lifter counting "left + right = 1" would report half.)
+    - ``two_way`` (russian twist): the touch on each side is one rep, as athletes count a twist, so a period holds
+      two -- the peak side at the middle of the hold, then the start side when the trunk arrives back -- and
+      ``tempo.reps`` counts touches (always even: whole periods). The start side the clip opens on is the ready
+      position, not a rep.
     - ``end_s``: the time of the clip's last frame; a rep that has not returned to the start pose by then is cut off
       by the clip and not listed (nor are the ones after it). Clips the generator draws itself never cut a rep, but an
       explicit short ``duration_s`` can.
 
     Pure function of its arguments: the same numbers :func:`pose_track` uses.
     """
-    return [w.turn for w in rep_windows(tempo, static=static, alternate=alternate, end_s=end_s)]
+    return [w.turn for w in rep_windows(tempo, static=static, alternate=alternate, two_way=two_way, end_s=end_s)]
 
 
 def pose_track(spec: MotionSpec, tempo: Tempo, fps: float, n_frames: int, rng: np.random.Generator,
@@ -461,6 +477,8 @@ def pose_track(spec: MotionSpec, tempo: Tempo, fps: float, n_frames: int, rng: n
         half = replace(tempo, up_frac=tempo.up_frac / 2, hold_frac=tempo.hold_frac / 2)
         s = rep_profile(t, replace(half, reps=(tempo.reps + 1) // 2))
         s_r = rep_profile(t - tempo.rep_s / 2, replace(half, reps=tempo.reps // 2))
+    elif spec.two_way:   # tempo.reps counts touches, two per period
+        s = s_r = rep_profile(t, replace(tempo, reps=tempo.reps // 2))
     else:
         s = s_r = rep_profile(t, tempo)
     out: dict[str, np.ndarray] = {}

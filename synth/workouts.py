@@ -168,12 +168,14 @@ def _set_piece(label: str, rng: np.random.Generator, fps: int, n_reps: int) -> _
             tempo = Tempo(reps=0, rep_s=rep_s, lead_s=pre, up_frac=up, hold_frac=hold, rom=rom)
             active = max(n_reps, 3) * rep_s
         else:
+            # a twist's reps are touches, two per period: an odd count asked for is rounded up to whole periods
+            n_reps = 2 * math.ceil(n_reps / 2) if spec.two_way else n_reps
             tempo = Tempo(reps=n_reps, rep_s=rep_s, lead_s=pre, up_frac=up, hold_frac=hold, rom=rom)
-            active = (math.ceil(n_reps / 2) if spec.alternate else n_reps) * rep_s
+            active = (math.ceil(n_reps / 2) if spec.alternate or spec.two_way else n_reps) * rep_s
         n = int(round((pre + active + post) * fps))
         angles = pose_track(spec, tempo, fps, n, rng, sway)
         plant, hop, yaw, stick = np.full(n, 0.5), np.zeros(n), np.full(n, heading), np.zeros(n)
-        windows = rep_windows(tempo, static=spec.static, alternate=spec.alternate)
+        windows = rep_windows(tempo, static=spec.static, alternate=spec.alternate, two_way=spec.two_way)
         span = (windows[0].start, windows[-1].end) if windows else (pre, pre + active)
     truth = [(span[0], span[1], label, len(windows), tuple(w.turn for w in windows))]
     info = {"label": label, "variant": spec.variant, "heading": round(heading, 3), "view_azimuth": round(rel, 3),

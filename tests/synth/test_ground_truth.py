@@ -98,6 +98,27 @@ def test_moving_angle_is_at_its_extreme_at_the_turning_points(label):
             assert abs(ang[ft] - ang[f0]) > 30.0, (label, seed, k)   # and the rep really moved it
 
 
+def test_twist_counts_each_side_at_the_trunks_extremes():
+    """A russian twist's reps are touches, one per side (as athletes count them): the listed turning points alternate
+    between the two ends of the trunk's rotation, and the side the clip opens on (the ready position) is not one."""
+    for seed in (0, 1, 2):
+        clip = landmark_clip("russian twist", seed, 0)
+        w = clip.world
+        def heading(a, b):   # the line's direction in the horizontal (x, z) plane, world y points down
+            d = w[:, I[a]] - w[:, I[b]]
+            return np.arctan2(d[:, 2], d[:, 0])
+        twist = np.degrees(np.angle(np.exp(1j * (heading("left_shoulder", "right_shoulder")
+                                                  - heading("left_hip", "right_hip")))))
+        frames = np.round(np.array(clip.rep_times_s) * clip.fps).astype(int)
+        assert clip.reps == len(frames) == 2 * (clip.reps // 2) >= 4
+        mid = 0.5 * (twist.max() + twist.min())
+        side = np.sign(twist[frames] - mid)
+        assert side[0] != 0 and np.all(side[::2] == side[0]) and np.all(side[1::2] == -side[0]), twist[frames]
+        assert np.sign(twist[0] - mid) == side[1]            # opens on the side it comes back to (odd touches)
+        reach = np.abs(twist[frames] - mid) / (0.5 * (twist.max() - twist.min()))
+        assert reach.min() > 0.7, reach
+
+
 def test_negatives_registered_and_not_classes():
     required = {"walking", "standing", "stretching", "jumping jacks", "lunge", "arm circles"}
     assert required <= set(NEGATIVE_MOTIONS)

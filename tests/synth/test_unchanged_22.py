@@ -7,7 +7,8 @@ dict plus three statistics of the landmark and world arrays (sum, sum of squares
 weights, which moves when any single value moves); compared with a relative tolerance of 1e-9 rather than as raw
 bytes so that a different CPU's last-bit rounding does not fail the test, while any real change does.
 
-``params["tempo"]["reps"]`` is the number of reps a counter should report (plank: 0; alternating curls: one per arm).
+``params["tempo"]["reps"]`` is the number of reps a counter should report (plank: 0; alternating curls: one per arm;
+russian twist: one per side, changed 2026-12-06, landmarks unchanged).
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ def test_exercise_segments_reps_match_their_times(clips):
                 assert s.reps == 0
                 continue
             t = np.array(s.rep_times_s)
-            assert np.all((t > s.start_s) & (t < s.end_s)) and np.all(np.diff(t) > 0)
+            # <= at the end: a twist's last touch is the trunk arriving back on the start side, which ends the set
+            assert np.all((t > s.start_s) & (t <= s.end_s)) and np.all(np.diff(t) > 0)
             if s.label in CLASSES and s.label != "plank":
                 assert 4 <= s.reps <= 8
             if s.label in ("plank", "walking", "standing", "stretching"):
