@@ -7,9 +7,10 @@ throughput figure (issue 14):
   is ~1 core per process, so the limit is N of them together, not one times N), and N decode+pose processes;
   decode cost per sampled frame beside them;
 * a **naive baseline**: one process doing what the paper's code does (read every frame, pose on the sampled ones,
-  features, one ``predict`` per window);
-* the **pipeline**: ``extract`` with 1 CPU and with N CPUs (Ray start-up apart from steady state, time to the first
-  finished shard), ``score`` from the features it wrote (windows/s) and on raw video;
+  features, one ``predict`` per window), free to use the threads MediaPipe and FFmpeg start (its busy cores are
+  reported);
+* the **pipeline**: ``extract`` with 1 CPU and with N CPUs, each held to that many cores with every process it starts
+  (:func:`on_cores`; Ray start-up apart from steady state, time to the first finished shard), ``score`` from the features it wrote (windows/s) and on raw video;
 * **memory**: peak RSS, PSS and USS of every pose worker (``/proc``; RSS counts shared pages such as the object
   store's, USS does not) and of the driver;
 * **cost against work**: ``extract`` on the library repeated 1x, 2x, 4x (a straight line through wall time against
@@ -28,6 +29,7 @@ every number.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing as mp
@@ -81,6 +83,26 @@ def _cpu_times() -> tuple[float, float]:
         vals = [float(x) for x in f.readline().split()[1:]]
     idle = vals[3] + (vals[4] if len(vals) > 4 else 0.0)
     return sum(vals) - idle, sum(vals)
+
+
+@contextlib.contextmanager
+def on_cores(n: int):
+    """Run the block, and every process it starts (Ray's raylet and workers inherit it), on ``n`` of this
+    process's CPUs; yields the cores used. Why: a Ray of ``num_cpus=1`` schedules one pose worker but lets the driver,
+    Ray's own processes and decode threads use the other cores (measured: 1.26 busy cores on 2), so its rate is not
+    one CPU's and the speedup to N CPUs reads low. No-op where the OS has no CPU affinity or ``n`` covers them all."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield None
+        return
+    allowed = sorted(os.sched_getaffinity(0))
+    if n >= len(allowed):
+        yield allowed
+        return
+    os.sched_setaffinity(0, allowed[:n])
+    try:
+        yield allowed[:n]
+    finally:
+        os.sched_setaffinity(0, allowed)
 
 
 def _proc_memory_mb(pid: int) -> dict[str, float]:
@@ -249,6 +271,7 @@ def naive_baseline(paths: list[str], contract, model_uri: str) -> dict:
     from .rows import VideoMeta, landmarks_row
 
     model = load_model_dir(model_uri)
+    busy0, all0 = _cpu_times()
     t0 = time.perf_counter()
     frames = windows = 0
     try:
@@ -282,8 +305,11 @@ def naive_baseline(paths: list[str], contract, model_uri: str) -> dict:
     finally:
         model.close()
     wall = time.perf_counter() - t0
+    busy1, all1 = _cpu_times()
+    # one process, yet MediaPipe's graph and FFmpeg run threads of their own: how many cores it really kept busy
     return {"clips": len(paths), "sampled_frames": frames, "windows": windows, "wall_s": round(wall, 2),
-            "frames_per_s": round(frames / wall, 1)}
+            "frames_per_s": round(frames / wall, 1),
+            "machine_busy_cores": round((busy1 - busy0) / max(all1 - all0, 1e-9) * (os.cpu_count() or 1), 2)}
 
 
 # ------------------------------------------------------------------------------------------------ the pipeline
@@ -304,7 +330,7 @@ def _pipeline_run(clip_dir: str, out: str, cpus: int, videos_per_shard: int = 1)
                 first_shard.append(time.perf_counter())
                 return
 
-    with MemoryWatch("PoseActor") as mem, ray_session(None, cpus):
+    with on_cores(cpus) as cores, MemoryWatch("PoseActor") as mem, ray_session(None, cpus):
         init_s = time.perf_counter() - t_init
         stop = threading.Event()
         threading.Thread(target=watch_first_shard, args=(stop,), daemon=True).start()
@@ -317,8 +343,8 @@ def _pipeline_run(clip_dir: str, out: str, cpus: int, videos_per_shard: int = 1)
     ray.shutdown()
     frames = summary["sampled_frames"]
     video_s = sum(d or 0.0 for d in storage.read_parquet_dir(out, columns=["duration_s"])["duration_s"].to_pylist())
-    return {"cpus": cpus, "videos": summary["videos_processed"], "sampled_frames": frames, "wall_s": round(wall, 2),
-            "ray_init_s": round(init_s, 2),
+    return {"cpus": cpus, "cores": cores, "videos": summary["videos_processed"], "sampled_frames": frames,
+            "wall_s": round(wall, 2), "ray_init_s": round(init_s, 2),
             "first_shard_s": round(first_shard[0] - t0, 2) if first_shard else None,
             "frames_per_s": round(frames / wall, 1) if frames else None,
             "frames_per_s_incl_start_up": round(frames / (wall + init_s), 1),

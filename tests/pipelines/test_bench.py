@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,6 +31,22 @@ def test_limits_count_every_frame_of_every_process(synth_library, tmp_path):
     assert out["decode_pose_frames"] == sum(45 for _ in clips[:2])             # 3 s at 15 fps, decoded whole
     assert out["pose_only_limit_frames_per_s"] > 0 and out["decode_cpu_ms_per_sampled_frame"] > 0
     assert 0.3 < out["pose_only_cpu_per_wall"] < 2.5                            # pose is about one core per process
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs CPU affinity and two CPUs")
+def test_one_cpu_run_is_held_to_one_core_with_the_processes_it_starts():
+    from exercise_classifier.pipelines.bench import on_cores
+
+    before = os.sched_getaffinity(0)
+    with on_cores(1) as cores:
+        assert len(cores) == 1 and os.sched_getaffinity(0) == set(cores)
+        child = subprocess.run([sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+                               capture_output=True, text=True, check=True)
+        assert json.loads(child.stdout) == cores                 # what Ray's raylet and workers inherit
+    assert os.sched_getaffinity(0) == before
+    with on_cores(len(before)) as cores:
+        assert set(cores) == before == os.sched_getaffinity(0)
 
 
 def test_linear_fit_recovers_a_line_and_says_when_it_is_not_one():
