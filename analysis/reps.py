@@ -7,7 +7,8 @@ turning point of the main joint's angle whose prominence is a good part of the j
 wiggles while getting into position have a fraction of a real rep's prominence and are dropped against the median
 rep (ghost reps), and a pause only lengthens the gap between two turning points. Which side of the cycle is the
 turning point follows from where the set rests: a squatter starts, ends and pauses standing (knee straight), so the
-reps are the knee angle's minima.
+reps are the knee angle's minima; where a clip starts and ends mid-rep, the exercise's known rest side decides
+(:class:`.movements.Movement` ``rests``).
 
 Left and right are read together: the mean of both sides when they move together (less noise), the moving side
 alone for one-arm work, and each side counted on its own when they alternate (alternating dumbbell curls: every
@@ -61,11 +62,13 @@ def _robust_range(x: np.ndarray) -> float:
 
 
 def turning_points(x: np.ndarray, fps: float, *, min_range: float = MIN_RANGE_DEG,
-                   min_period_s: float = MIN_PERIOD_S, polarity: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+                   min_period_s: float = MIN_PERIOD_S, polarity: int | None = None,
+                   rests: str | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """Rep turning points of one continuous, smoothed signal.
 
     Returns ``(indices, prominences, polarity)``; polarity +1 when the reps are the signal's maxima, -1 minima
-    (found from where the set rests unless given).
+    (found from where the set rests unless given). ``rests`` ("high"/"low", the exercise's known rest side, see
+    :class:`.movements.Movement`) decides where the clip's own ends cannot.
     """
     from scipy.signal import find_peaks
 
@@ -79,7 +82,10 @@ def turning_points(x: np.ndarray, fps: float, *, min_range: float = MIN_RANGE_DE
     # where rest is, unless they sit mid-range (a clip cut mid-rep), then where the joint spends its time does
     k = max(2, min(int(round(0.5 * fps)), len(x) // 10))
     ends = float(np.median(np.r_[x[:k], x[-k:]]))
-    rest = ends if abs(ends - mid) >= 0.15 * r else float(np.median(x))
+    # (the exercise's known rest side if it has one: a lateral raise cut mid-raise spends as long up as down, and
+    # the median put its reps at the bottoms, measured on a real clip)
+    known = {"high": hi, "low": lo}.get(rests or "")
+    rest = ends if abs(ends - mid) >= 0.15 * r else known if known is not None else float(np.median(x))
     if polarity is None:
         polarity = -1 if rest > mid else 1
     y = polarity * x
@@ -159,8 +165,9 @@ def _edge_touches(x: np.ndarray, found: np.ndarray, polarity: int) -> list[int]:
     return out
 
 
-def _count_signal(x: np.ndarray, fps: float, two_way: bool = False) -> tuple[list[int], list[tuple[int, int]]]:
-    idx, prom, pol = turning_points(x, fps)
+def _count_signal(x: np.ndarray, fps: float, two_way: bool = False,
+                  rests: str | None = None) -> tuple[list[int], list[tuple[int, int]]]:
+    idx, prom, pol = turning_points(x, fps, rests=rests)
     if not two_way or not len(idx):
         return list(idx), _rep_bounds(pol * x, idx, prom)
     other, _, _ = turning_points(x, fps, polarity=-pol)
@@ -217,7 +224,7 @@ def count_reps(sig: VideoSignals, label: str | None) -> Reps:
         if not scored:
             return Reps.none(None)
         joint = max(scored)[1]
-    peaks, bounds, side = _count_joint(sig, joint, fps, bool(mv and mv.two_way))
+    peaks, bounds, side = _count_joint(sig, joint, fps, bool(mv and mv.two_way), mv.rests if mv else None)
     times = tuple(float(sig.times_s[p]) for p in peaks)
     tempo = float(np.median(np.diff(times))) if len(times) >= 2 else \
         (float(sig.times_s[bounds[0][1] - 1] - sig.times_s[bounds[0][0]]) if bounds else None)
@@ -231,10 +238,10 @@ def _signal_of(sig: VideoSignals, joint: str, fps: float) -> np.ndarray:
     return _prepared(sig.joint(joint), fps)
 
 
-def _count_joint(sig: VideoSignals, joint: str, fps: float,
-                 two_way: bool) -> tuple[list[int], list[tuple[int, int]], str]:
+def _count_joint(sig: VideoSignals, joint: str, fps: float, two_way: bool,
+                 rests: str | None = None) -> tuple[list[int], list[tuple[int, int]], str]:
     if joint not in SIDED_JOINTS:
-        p, b = _count_signal(_prepared(sig.joint(joint), fps), fps, two_way)
+        p, b = _count_signal(_prepared(sig.joint(joint), fps), fps, two_way, rests)
         return p, b, "both"
     left, right = (_prepared(v, fps) for v in sig.joint(joint))
     rl, rr = _robust_range(left), _robust_range(right)
@@ -242,15 +249,15 @@ def _count_joint(sig: VideoSignals, joint: str, fps: float,
         return [], [], "both"
     if min(rl, rr) < 0.4 * max(rl, rr):  # one side works, the other holds still (one-arm work)
         side = "left" if rl > rr else "right"
-        p, b = _count_signal(left if rl > rr else right, fps)
+        p, b = _count_signal(left if rl > rr else right, fps, rests=rests)
         return p, b, side
     both = (left + right) / 2
     corr = float(np.corrcoef(left, right)[0, 1]) if left.std() > 0 and right.std() > 0 else 1.0
     if corr < 0.0 and _robust_range(both) < 0.6 * min(rl, rr):
         # alternating: the sides cancel in the mean; every side's movement is one rep
-        pl, bl = _count_signal(left, fps)
-        pr, br = _count_signal(right, fps)
+        pl, bl = _count_signal(left, fps, rests=rests)
+        pr, br = _count_signal(right, fps, rests=rests)
         order = np.argsort(pl + pr, kind="stable")
         return [(pl + pr)[i] for i in order], [(bl + br)[i] for i in order], "alternating"
-    p, b = _count_signal(both, fps)
+    p, b = _count_signal(both, fps, rests=rests)
     return p, b, "both"

@@ -83,6 +83,23 @@ def test_twist_touches_at_the_clip_edges():
     assert r.count == 8 and np.allclose(r.times_s, 2.0 + np.arange(8), atol=0.15), r.times_s
 
 
+def test_a_clip_cut_mid_rep_counts_the_side_the_exercise_does_not_rest_on():
+    """A lateral raise held at the top longer than it rests, cut mid-raise at the start and mid-lowering at the end:
+    the clip's ends cannot say where the set rests and the median says "up"; the exercise's known rest side (arms
+    down) puts the reps at the tops. Without it (a motion of no known class) the same signal reads as reps at the
+    bottoms."""
+    t = np.arange(0.65, 15.0 + 2.8, 1.0 / FPS)   # 5 whole periods and a sixth cut while lowering
+    phase = np.mod(t, 3.0)           # per 3 s: rest down 0-0.4, raise 0.4-1.4, hold up 1.4-2.4, lower 2.4-3.0
+    shoulder = np.interp(phase, [0.0, 0.4, 1.4, 2.4, 3.0], [15.0, 15.0, 85.0, 85.0, 15.0])
+    sig = _signals(len(t), left_shoulder=shoulder, right_shoulder=shoulder + 1.0)
+    tops = 1.9 + 3.0 * np.arange(6) - 0.65           # middle of each hold, in the clip's own time
+    bottoms = 3.2 + 3.0 * np.arange(5) - 0.65        # middle of each rest
+    r = count_reps(sig, "lateral raise")
+    assert r.count == 6 and np.allclose(r.times_s, tops, atol=0.45), r.times_s
+    blind = count_reps(sig, None)
+    assert blind.joint == "shoulder" and np.allclose(blind.times_s, bottoms, atol=0.45), blind.times_s
+
+
 def test_static_exercise_and_no_motion_count_nothing():
     n = 100
     assert count_reps(_signals(n), "squat").count == 0
