@@ -10,7 +10,8 @@ throughput figure (issue 14):
   features, one ``predict`` per window), free to use the threads MediaPipe and FFmpeg start (its busy cores are
   reported);
 * the **pipeline**: ``extract`` with 1 CPU and with N CPUs, each held to that many cores with every process it starts
-  (:func:`on_cores`; Ray start-up apart from steady state, time to the first finished shard), ``score`` from the features it wrote (windows/s) and on raw video;
+  (:func:`on_cores`; Ray start-up apart from steady state, time to the first finished shard), ``score`` from the
+  features it wrote (windows/s) and on raw video;
 * **memory**: peak RSS, PSS and USS of every pose worker (``/proc``; RSS counts shared pages such as the object
   store's, USS does not) and of the driver;
 * **cost against work**: ``extract`` on the library repeated 1x, 2x, 4x (a straight line through wall time against

@@ -2,8 +2,8 @@
 
 Only what the model may see leaves this module as model input: the per-frame ``features``, their
 ``feature_segment`` ids and the video's kinematic descriptors (computed here from the row's pose landmarks,
-:func:`..features.descriptors.landmark_kinematics`). ``label`` is the target, ``group``/``video_id``/``uri`` only steer the split and the
-reports; nothing derived from labels or file names is ever concatenated to the features.
+:func:`..features.descriptors.landmark_kinematics`). ``label`` is the target, ``group``/``video_id``/``uri`` only
+steer the split and the reports; nothing derived from labels or file names is ever concatenated to the features.
 
 Synthetic sequences (``train --synthetic N``) are turned into extraction rows by :func:`rows.landmarks_row`, the
 same function the extract job uses for real videos, so they are featurised by exactly the same code.
