@@ -14,6 +14,8 @@ throughput figure (issue 14):
   features it wrote (windows/s) and on raw video;
 * **memory**: peak RSS, PSS and USS of every pose worker (``/proc``; RSS counts shared pages such as the object
   store's, USS does not) and of the driver;
+* **CPU by process** in each extract run: the core-seconds the pose workers, the driver and Ray's own processes
+  used, and what was left unused (:class:`ProcessWatch`): where a run falls short of the limit, this says why;
 * **cost against work**: ``extract`` on the library repeated 1x, 2x, 4x (a straight line through wall time against
   sampled frames: its slope is the steady-state cost, its intercept the fixed start-up), and ``score`` from the
   features on the library's shards and on ``--score-copies`` renamed copies of them (thousands of videos without
@@ -125,39 +127,91 @@ def _proc_memory_mb(pid: int) -> dict[str, float]:
     return out
 
 
-class MemoryWatch:
-    """Samples the memory of the processes whose command line names ``marker`` (and of this driver) every 0.25 s."""
+def _proc_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc/<pid>/stat; 0.0 for a process that is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            after_name = f.read().rsplit(b")", 1)[1].split()   # the name may hold spaces and parentheses
+        return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class ProcessWatch:
+    """Every 0.25 s: the memory of the processes whose command line names ``marker`` (the pose workers) and of this
+    driver, and the CPU time of every process, by kind: the marked workers, the driver, and Ray's own processes
+    (any other process started during the watch whose command line names Ray: raylet, GCS, Ray Data's internal
+    actors, agents). Why the CPU: on a small node the last points of throughput are lost to whatever is not pose,
+    and this says how much each kind took (a process's CPU after its last sample, under 0.25 s, is not counted)."""
+
+    KINDS = ("pose_workers", "driver", "ray_own")
 
     def __init__(self, marker: str):
         self.marker = marker.encode()
         self.peak: dict[int, dict[str, float]] = {}
         self.driver_peak = {"rss": 0.0, "pss": 0.0, "uss": 0.0}
+        self._before = {int(p) for p in os.listdir("/proc") if p.isdigit()}
+        self._cpu0 = {os.getpid(): _proc_cpu_s(os.getpid())}
+        self._cpu: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._t0 = self._t1 = 0.0
 
-    def _run(self) -> None:
-        while not self._stop.wait(0.25):
-            for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if self.marker not in f.read():
-                            continue
-                except OSError:
-                    continue
+    def _kind(self, pid: int, cmdline: bytes) -> str | None:
+        if pid == os.getpid():
+            return "driver"
+        if self.marker in cmdline:
+            return "pose_workers"
+        if pid not in self._before and b"ray" in cmdline.lower():
+            return "ray_own"
+        return None
+
+    def _sample(self) -> None:
+        for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmdline = f.read()
+            except OSError:
+                continue
+            kind = self._kind(pid, cmdline)
+            if kind is None:
+                continue
+            cpu = _proc_cpu_s(pid)
+            if cpu:
+                self._cpu[pid] = (kind, cpu - self._cpu0.get(pid, 0.0))
+            if kind == "pose_workers":
                 m = _proc_memory_mb(pid)
                 peak = self.peak.setdefault(pid, dict(m))
                 for k, v in m.items():
                     peak[k] = max(peak[k], v)
-            for k, v in _proc_memory_mb(os.getpid()).items():
-                self.driver_peak[k] = max(self.driver_peak[k], v)
+        for k, v in _proc_memory_mb(os.getpid()).items():
+            self.driver_peak[k] = max(self.driver_peak[k], v)
 
-    def __enter__(self) -> "MemoryWatch":
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            self._sample()
+
+    def __enter__(self) -> "ProcessWatch":
+        self._t0 = time.perf_counter()
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        self._sample()
+        self._t1 = time.perf_counter()
+
+    def cpu_summary(self, cores: int) -> dict:
+        """CPU seconds by kind, and each kind's share of the ``cores`` x wall core-seconds of the watch; the rest
+        of that is idle or other processes (start-up waits, a tail where one worker finishes alone)."""
+        cpu = {k: 0.0 for k in self.KINDS}
+        for kind, seconds in self._cpu.values():
+            cpu[kind] += seconds
+        core_s = max((self._t1 - self._t0) * cores, 1e-9)
+        return {"cpu_s": {k: round(v, 2) for k, v in cpu.items()}, "core_s": round(core_s, 2),
+                "share_of_core_s": {k: round(v / core_s, 3) for k, v in cpu.items()},
+                "unused_share": round(max(0.0, 1.0 - sum(cpu.values()) / core_s), 3)}
 
     def summary(self) -> dict:
         workers = list(self.peak.values())
@@ -331,7 +385,7 @@ def _pipeline_run(clip_dir: str, out: str, cpus: int, videos_per_shard: int = 1)
                 first_shard.append(time.perf_counter())
                 return
 
-    with on_cores(cpus) as cores, MemoryWatch("PoseActor") as mem, ray_session(None, cpus):
+    with on_cores(cpus) as cores, ProcessWatch("PoseActor") as mem, ray_session(None, cpus):
         init_s = time.perf_counter() - t_init
         stop = threading.Event()
         threading.Thread(target=watch_first_shard, args=(stop,), daemon=True).start()
@@ -353,7 +407,8 @@ def _pipeline_run(clip_dir: str, out: str, cpus: int, videos_per_shard: int = 1)
             "videos_per_s": round(summary["videos_processed"] / wall, 1),
             "video_s_per_core_s": round(video_s / wall / cpus, 2),
             "machine_busy_cores": round((busy1 - busy0) / max(all1 - all0, 1e-9) * (os.cpu_count() or 1), 2),
-            "memory": mem.summary(), "status_counts": summary["status_counts_this_run"]}
+            "memory": mem.summary(), "cpu_by_process": mem.cpu_summary(len(cores) if cores else cpus),
+            "status_counts": summary["status_counts_this_run"]}
 
 
 def _score_run(cpus: int, out: str, *, input_uri: str | None = None, features_uri: str | None = None,
@@ -641,6 +696,8 @@ def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | 
         "ratio_to_baseline": round(full["frames_per_s"] / naive_fps, 2) if naive_fps else None,
         "peak_rss_mb_per_worker": full["memory"]["peak_mb_per_worker"]["rss"],
         "peak_uss_mb_per_worker": full["memory"]["peak_mb_per_worker"]["uss"],
+        # where the N-CPU run's core-seconds went: pose workers, driver, Ray's own processes, unused
+        "cpu_by_process": full["cpu_by_process"],
         # the default job (labels + reps, segments, range of motion); labels only: score --no-analysis
         "score_windows_per_s": sff["with_analysis"]["steady_windows_per_s"],
         "score_labels_only_windows_per_s": sff["labels_only"]["steady_windows_per_s"],

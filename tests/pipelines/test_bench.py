@@ -105,3 +105,30 @@ def test_replicated_features_are_distinct_videos_with_the_same_pose(tmp_path):
         prefix, uri = r["uri"].split("/", 1)
         assert prefix in {"c00", "c01", "c02"} and r["features"] == by_uri[uri]["features"]
     assert dataset_contract(dst) == dataset_contract(src)   # the copies keep the preprocessing contract
+
+
+def _burn_code(seconds: float) -> str:
+    # no "r-a-y" in the code: the watch sorts processes by what their command line names
+    return f"import time\nt = time.process_time()\nwhile time.process_time() - t < {seconds}: pass\ntime.sleep(0.6)"
+
+
+def test_cpu_is_counted_by_kind_of_process():
+    """A marked worker, a process naming Ray and the driver each burn a known CPU time during the watch; each is
+    counted under its kind (the children sleep after burning so a sample sees their total)."""
+    import time
+
+    from exercise_classifier.pipelines.bench import ProcessWatch, _proc_cpu_s
+
+    assert _proc_cpu_s(os.getpid()) > 0 and _proc_cpu_s(2 ** 22 + 12345) == 0.0
+    with ProcessWatch("bench-test-worker") as watch:
+        subprocess.run([sys.executable, "-c", _burn_code(0.8), "bench-test-worker"], check=True)
+        subprocess.run([sys.executable, "-c", _burn_code(0.4), "ray-like"], check=True)
+        t = time.process_time()
+        while time.process_time() - t < 0.4:
+            pass
+    s = watch.cpu_summary(2)
+    assert 0.75 <= s["cpu_s"]["pose_workers"] < 1.6, s
+    assert s["cpu_s"]["ray_own"] >= 0.35, s
+    assert s["cpu_s"]["driver"] >= 0.38, s
+    assert s["core_s"] > 2 * 2.0 and 0.0 <= s["unused_share"] < 1.0
+    assert abs(sum(s["share_of_core_s"].values()) + s["unused_share"] - 1.0) < 0.01
