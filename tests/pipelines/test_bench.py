@@ -109,7 +109,7 @@ def test_replicated_features_are_distinct_videos_with_the_same_pose(tmp_path):
 
 def _burn_code(seconds: float) -> str:
     # no "r-a-y" in the code: the watch sorts processes by what their command line names
-    return f"import time\nt = time.process_time()\nwhile time.process_time() - t < {seconds}: pass\ntime.sleep(0.6)"
+    return f"import time\nt = time.process_time()\nwhile time.process_time() - t < {seconds}: pass\ntime.sleep(1.0)"
 
 
 def test_cpu_is_counted_by_kind_of_process():
@@ -130,5 +130,5 @@ def test_cpu_is_counted_by_kind_of_process():
     assert 0.75 <= s["cpu_s"]["pose_workers"] < 1.6, s
     assert s["cpu_s"]["ray_own"] >= 0.35, s
     assert s["cpu_s"]["driver"] >= 0.38, s
-    assert s["core_s"] > 2 * 2.0 and 0.0 <= s["unused_share"] < 1.0
+    assert s["core_s"] > 2 * 3.0 and 0.0 <= s["unused_share"] < 1.0
     assert abs(sum(s["share_of_core_s"].values()) + s["unused_share"] - 1.0) < 0.01
