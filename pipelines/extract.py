@@ -72,7 +72,7 @@ def run_extract(
     from tqdm import tqdm
 
     from .resume import plan_shards, scan_output
-    from .runtime import pose_pool, quiet_ray_data, ray_session
+    from .runtime import pose_actor_options, pose_pool, quiet_ray_data, ray_session
     from .video_stage import PoseActor
 
     t0 = time.time()
@@ -104,7 +104,7 @@ def run_extract(
                 batch_size=1,
                 batch_format="numpy",
                 compute=pose_pool(ray, len(plan.shards), max_actors=max_actors),
-                num_cpus=1,
+                **pose_actor_options(),
                 # Ray Data's actor pools default to max_restarts=-1 / max_task_retries=-1: an actor lost with its
                 # node is restarted elsewhere and its shard retried (tests/pipelines/test_fault_tolerance.py).
             )

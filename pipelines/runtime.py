@@ -142,6 +142,14 @@ def cluster_cpus(ray) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
+def pose_actor_options() -> dict:
+    """``map_batches`` keyword arguments every pose stage uses beside its pool: 1 CPU, and the environment of a pose
+    process (:data:`.pose.POSE_PROCESS_ENV`), merged by Ray with the job's own ``runtime_env``."""
+    from .pose import POSE_PROCESS_ENV
+
+    return {"num_cpus": 1, "runtime_env": {"env_vars": dict(POSE_PROCESS_ENV)}}
+
+
 def pose_pool(ray, n_items: int, *, reserve_cpus: int = 0, max_actors: int | None = None):
     """An autoscaling pool of pose actors (1 CPU each) for ``n_items`` shard items.
 
