@@ -21,12 +21,13 @@ import numpy as np
 from ..contract import PoseSettings
 from ..features.landmarks import NUM_LANDMARKS
 
-# Environment of every process that runs pose: the pipelines' pose actors (``runtime.pose_pool_options``) and the
+# Environment of every process that runs pose: the pipelines' pose actors (``runtime.pose_actor_options``) and the
 # benchmark's limit processes. glibc gives each thread that allocates its own malloc arena (up to 8 per core), each
 # video's MediaPipe graph brings new threads, and freed arena pages stay with the arena; trimming after every video
 # (:func:`release_freed_memory`) returns only part of them. Two arenas per process, measured on the benchmark's 22
-# clips with 2 CPUs: peak per pose actor RSS / USS 577 / 465 -> 464 / 322 MB (1x) and 648 / 530 -> 483 / 350 MB (4x
-# library) (docs/performance.md). Must be set before the process starts: glibc reads it once.
+# clips with 2 CPUs: peak per pose actor RSS / USS 609-630 / 488-513 -> 462-468 / 320-371 MB, and 648 / 530 ->
+# 483 / 350 MB on a 4x library, throughput unchanged (docs/performance.md). Set before the process starts: glibc
+# reads it once.
 POSE_PROCESS_ENV = {"MALLOC_ARENA_MAX": "2"}
 
 
