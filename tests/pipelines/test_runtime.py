@@ -13,13 +13,12 @@ class _ReportEnvironment:
     def __call__(self, batch: dict) -> dict:
         from exercise_classifier.pipelines.pose import POSE_PROCESS_ENV
 
-        return {key: np.array([os.environ.get(key, "") for _ in batch["id"]]) for key in POSE_PROCESS_ENV} | {
-            "job_env": np.array([os.environ.get("TF_CPP_MIN_LOG_LEVEL", "") for _ in batch["id"]])}
+        return {key: np.array([os.environ.get(key, "") for _ in batch["id"]]) for key in POSE_PROCESS_ENV}
 
 
-def test_pose_actors_run_with_the_pose_process_environment_and_keep_the_jobs(ray_local):
+def test_pose_actors_run_with_the_pose_process_environment(ray_local):
     from exercise_classifier.pipelines.pose import POSE_PROCESS_ENV
-    from exercise_classifier.pipelines.runtime import QUIET_ENV, pose_actor_options, pose_pool
+    from exercise_classifier.pipelines.runtime import pose_actor_options, pose_pool
 
     assert POSE_PROCESS_ENV, "nothing to check"
     # from_items, as the jobs start: a read task would wait for a CPU the pool's actors hold
@@ -30,5 +29,3 @@ def test_pose_actors_run_with_the_pose_process_environment_and_keep_the_jobs(ray
     for row in rows:
         for key, value in POSE_PROCESS_ENV.items():
             assert row[key] == value, f"{key} did not reach the actor"
-        # the actor's runtime_env is merged with the job's, not a replacement of it
-        assert row["job_env"] == QUIET_ENV["TF_CPP_MIN_LOG_LEVEL"]
