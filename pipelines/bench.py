@@ -258,25 +258,11 @@ def _limit_worker(args) -> tuple[int, float, float]:
     return n, time.perf_counter() - t0, time.process_time() - c0
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]):
-    """``os.environ`` with ``values`` while processes are started (they inherit it), restored afterwards so that
-    the Ray sessions the benchmark starts later see the caller's environment."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def measure_limits(paths: list[str], n_procs: int, frames_per_proc: int, contract, tmp: str) -> dict:
     """Pose-only and decode+pose limits of ``n_procs`` processes side by side, and decode cost per sampled frame."""
     import numpy as np
+
+    from unittest import mock
 
     from .pose import POSE_PROCESS_ENV
     from .video_stage import sampled_frames
@@ -317,7 +303,8 @@ def measure_limits(paths: list[str], n_procs: int, frames_per_proc: int, contrac
     for mode, payloads in (("pose", shares), ("decode+pose", clip_shares)):
         with ctx.Manager() as manager:
             barrier = manager.Barrier(n_procs)
-            with _environment(POSE_PROCESS_ENV), ctx.Pool(n_procs) as pool:   # the pose actors' environment
+            # the pose actors' environment, inherited by the spawned processes; restored for the Ray runs after this
+            with mock.patch.dict(os.environ, POSE_PROCESS_ENV), ctx.Pool(n_procs) as pool:
                 res = pool.map(_limit_worker, [(mode, pl, contract.to_json(), barrier) for pl in payloads])
         n = sum(r[0] for r in res)
         wall = max(r[1] for r in res)

@@ -72,7 +72,7 @@ def run_extract(
     from tqdm import tqdm
 
     from .resume import plan_shards, scan_output
-    from .runtime import pose_actor_options, pose_pool, quiet_ray_data, ray_session
+    from .runtime import pose_stage_options, quiet_ray_data, ray_session
     from .video_stage import PoseActor
 
     t0 = time.time()
@@ -103,8 +103,7 @@ def run_extract(
                                            output_uri=output_uri),
                 batch_size=1,
                 batch_format="numpy",
-                compute=pose_pool(ray, len(plan.shards), max_actors=max_actors),
-                **pose_actor_options(),
+                **pose_stage_options(ray, len(plan.shards), max_actors=max_actors),
                 # Ray Data's actor pools default to max_restarts=-1 / max_task_retries=-1: an actor lost with its
                 # node is restarted elsewhere and its shard retried (tests/pipelines/test_fault_tolerance.py).
             )

@@ -21,7 +21,7 @@ import numpy as np
 from ..contract import PoseSettings
 from ..features.landmarks import NUM_LANDMARKS
 
-# Environment of every process that runs pose: the pipelines' pose actors (``runtime.pose_actor_options``) and the
+# Environment of every process that runs pose: the pipelines' pose actors (``runtime.pose_stage_options``) and the
 # benchmark's limit processes. glibc gives each thread that allocates its own malloc arena (up to 8 per core), each
 # video's MediaPipe graph brings new threads, and freed arena pages stay with the arena; trimming after every video
 # (:func:`release_freed_memory`) returns only part of them. Two arenas per process, measured on the benchmark's 22

@@ -142,12 +142,13 @@ def cluster_cpus(ray) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def pose_actor_options() -> dict:
-    """``map_batches`` keyword arguments every pose stage uses beside its pool: 1 CPU, and the environment of a pose
-    process (:data:`.pose.POSE_PROCESS_ENV`), merged by Ray with the job's own ``runtime_env``."""
+def pose_stage_options(ray, n_items: int, *, max_actors: int | None = None) -> dict:
+    """The ``map_batches`` keyword arguments of every pose stage: its :func:`pose_pool`, 1 CPU per actor, and the
+    environment of a pose process (:data:`.pose.POSE_PROCESS_ENV`), which Ray merges with the job's ``runtime_env``."""
     from .pose import POSE_PROCESS_ENV
 
-    return {"num_cpus": 1, "runtime_env": {"env_vars": dict(POSE_PROCESS_ENV)}}
+    return {"compute": pose_pool(ray, n_items, max_actors=max_actors), "num_cpus": 1,
+            "runtime_env": {"env_vars": dict(POSE_PROCESS_ENV)}}
 
 
 def pose_pool(ray, n_items: int, *, reserve_cpus: int = 0, max_actors: int | None = None):

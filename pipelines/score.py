@@ -311,7 +311,7 @@ def run_score(
     from ..model.artifacts import read_manifest
     from .datasets import check_features_contract, feature_uris
     from .resume import plan_shards, scan_output, write_shard
-    from .runtime import pose_actor_options, pose_pool, quiet_ray_data, ray_session
+    from .runtime import pose_stage_options, quiet_ray_data, ray_session
     from .video_stage import PoseActor
 
     t0 = time.time()
@@ -354,8 +354,7 @@ def run_score(
             ds = ds.map_batches(
                 PoseActor, fn_constructor_kwargs=dict(contract_json=contract.to_json(), output_uri=None,
                                                       columns=MODEL_INPUT_COLUMNS),
-                batch_size=1, batch_format="numpy", **pose_actor_options(),
-                compute=pose_pool(ray, len(plan.shards), max_actors=max_actors),
+                batch_size=1, batch_format="numpy", **pose_stage_options(ray, len(plan.shards), max_actors=max_actors),
             )
             # Behind pose, the model costs well under 1 % of a video's CPU time: it reserves no core, so every core
             # runs pose, and a cluster that has shrunk to one CPU (a node lost, no replacement) cannot deadlock with

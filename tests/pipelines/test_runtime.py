@@ -18,12 +18,12 @@ class _ReportEnvironment:
 
 def test_pose_actors_run_with_the_pose_process_environment(ray_local):
     from exercise_classifier.pipelines.pose import POSE_PROCESS_ENV
-    from exercise_classifier.pipelines.runtime import pose_actor_options, pose_pool
+    from exercise_classifier.pipelines.runtime import pose_stage_options
 
     assert POSE_PROCESS_ENV, "nothing to check"
     # from_items, as the jobs start: a read task would wait for a CPU the pool's actors hold
     ds = ray_local.data.from_items([{"id": i} for i in range(4)], override_num_blocks=2).map_batches(
-        _ReportEnvironment, batch_size=1, batch_format="numpy", compute=pose_pool(ray_local, 2), **pose_actor_options())
+        _ReportEnvironment, batch_size=1, batch_format="numpy", **pose_stage_options(ray_local, 2))
     rows = ds.take_all()
     assert len(rows) == 4
     for row in rows:
