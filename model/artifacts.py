@@ -208,7 +208,7 @@ class LoadedModel:
         return self.decide_videos([(features, segments, kinematics)])[0][0]
 
     def decide_videos(self, videos: list[tuple[np.ndarray, np.ndarray | None, np.ndarray]], *,
-                      window_probs: bool = True, shots: list | None = None):
+                      window_probs: bool = True, shots: list | None = None, grips: list | None = None):
         """Label many videos at once: one ``predict`` over all their windows, one forest pass over their descriptors.
 
         ``videos``: ``(features (T, F), segments (T,), kinematics (NUM_KINEMATIC,))`` (T may be 0). Returns
@@ -217,7 +217,9 @@ class LoadedModel:
         where it cannot change them (the statistics member decides alone, ``stats_weight`` 1); the returned window
         probabilities are then empty. ``shots``: per video, its camera shots as
         :func:`..features.descriptors.shot_descriptors` gives them (empty: one shot); the statistics member then
-        labels a montage shot by shot (:meth:`.stats_model.StatsModel.video_proba`).
+        labels a montage shot by shot (:meth:`.stats_model.StatsModel.video_proba`). ``grips``: per video, the
+        grip MediaPipe Hands read (:func:`..features.grip.palm_grip`, None: unknown); it orders the curl pair in the
+        statistics member's probabilities (:mod:`.grip_rule`).
         """
         from ..features.descriptors import video_descriptors
         from .voting import decide
@@ -238,6 +240,10 @@ class LoadedModel:
             if have:
                 x = np.stack([video_descriptors(*videos[i]) for i in have])
                 p = self.stats.video_proba(x, [shots[i] for i in have] if shots else None)
+                if grips is not None:
+                    from .grip_rule import order_pair_by_grip
+
+                    p = order_pair_by_grip(p, [grips[i] for i in have], self.classes)
                 q = self.stats.none_probability(x)
                 for k, i in enumerate(have):
                     stats_probs[i] = p[k]

@@ -128,7 +128,8 @@ def evaluate_videos(model, videos: Sequence, class_names: Sequence[str]) -> Eval
     """
     index = {c: i for i, c in enumerate(class_names)}
     decisions, window_probs = model.decide_videos([(v.features, v.segments, v.kinematics) for v in videos],
-                                                  shots=[getattr(v, "shots", ()) for v in videos])
+                                                  shots=[getattr(v, "shots", ()) for v in videos],
+                                                  grips=[getattr(v, "grip", None) for v in videos])
     y_video = np.array([index[v.label] for v in videos], np.int64)
     owner = np.concatenate([np.full(len(p), i) for i, p in enumerate(window_probs)]) if videos else np.zeros(0)
     owner = owner.astype(np.int64)

@@ -133,6 +133,7 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     from ..model.calibration import apply_temperature, fit_temperature
     from ..model.config import Config
     from ..model.evaluation import compute_metrics
+    from ..model.grip_rule import order_pair_by_grip
     from ..model.report import render_html
     from ..model.stats_model import StatsModel, stats_of
     from .datasets import check_features_contract, dataset_contract, negative_videos, read_videos, synthetic_videos
@@ -160,6 +161,7 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     require(len(set(groups.tolist())) >= 2, "leave-one-source-out needs at least two sources")
     stats = stats_of(videos)
     real_shots = [v.shots for v in videos]   # montages are labelled shot by shot, as score does
+    grips = [v.grip for v in videos]         # and the curl pair ordered by the grip Hands read, as score does
     synth = synthetic_videos(scfg.synthetic_per_class, contract, seed=cfg.train.seed) \
         if scfg.synthetic_per_class else []
     synth += extra
@@ -171,6 +173,8 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
     raw, real_none = leave_one_source_out(stats, y, groups, s_stats, s_y, len(CLASSES),
                                           dataclasses.replace(scfg, temperature=1.0), negatives=n_stats,
                                           shots=real_shots)
+    without_grip = raw.argmax(1)
+    raw = order_pair_by_grip(raw, grips, CLASSES)
     # calibration, nested: each source's probabilities get the temperature fitted on the other sources' only
     probs = np.zeros_like(raw)
     for g in sorted(set(groups.tolist())):
@@ -203,6 +207,10 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
         },
         "without_single_source_classes": compute_metrics(y[multi], pred[multi], conf[multi], CLASSES)
         if multi.any() else {},
+        "grip": {"videos_with_grip": int(sum(g is not None for g in grips)),
+                 "labels_changed": int((without_grip != pred).sum()),
+                 "without_grip_rule": {k: compute_metrics(y, without_grip, conf, CLASSES)[k]
+                                       for k in ("accuracy", "balanced_accuracy")}},
         "zero_recall_classes_with_3_or_more_clips": sorted(
             c for c, d in pooled["per_class"].items() if d["recall"] == 0 and d["support"] >= 3),
         "predictions": [{"uri": v.uri, "source": v.group, "true": v.label, "predicted": CLASSES[p],
@@ -217,7 +225,8 @@ def run_cv(features_uri: str, output_uri: str, *, cfg=None, synthetic_per_class:
         result["none_of_22"] = none_of_22_report(real_none, full.none_probability(stats_of(unseen)),
                                                  [v.uri.split("/")[2] for v in unseen], scfg.none_threshold)
     if synth:
-        only = StatsModel.fit(s_stats, s_y, len(CLASSES), scfg).video_proba(stats, real_shots)
+        only = order_pair_by_grip(StatsModel.fit(s_stats, s_y, len(CLASSES), scfg).video_proba(stats, real_shots),
+                                  grips, CLASSES)
         result["synthetic_only"] = {k: compute_metrics(y, only.argmax(1), only.max(1), CLASSES)[k]
                                     for k in ("accuracy", "balanced_accuracy")}
     result["seconds"] = round(time.time() - t0, 1)
@@ -237,6 +246,10 @@ def summary_line(r: dict) -> str:
             f"temperature {r['calibration']['temperature_fitted_on_all_folds']:.3f})")
     if r.get("train_extra", {}).get("videos"):
         line += f"; {r['train_extra']['videos']} training-only videos from --train-extra"
+    if "grip" in r:
+        g = r["grip"]
+        line += (f"; grip known for {g['videos_with_grip']} videos, {g['labels_changed']} labels changed by it "
+                 f"(without: {g['without_grip_rule']['accuracy']:.3f} / {g['without_grip_rule']['balanced_accuracy']:.3f})")
     if "synthetic_only" in r:
         s = r["synthetic_only"]
         line += f"; synthetic only -> real: {s['accuracy']:.3f} / {s['balanced_accuracy']:.3f}"

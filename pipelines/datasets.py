@@ -30,8 +30,10 @@ log = logging.getLogger(__name__)
 
 # what a Video is built from; the landmark columns feed the kinematic descriptors
 LANDMARK_COLUMNS = ["landmarks", "world_landmarks", "width", "height", "sample_fps"]
+# what MediaPipe Hands found (schema 4; older shards lack them: no grip known)
+HAND_COLUMNS = ["hand_frame", "hand_landmarks"]
 READ_COLUMNS = ["video_id", "uri", "label", "group", "status", "features", "feature_segment", *LANDMARK_COLUMNS,
-                "feature_frame", "shot_start"]
+                "feature_frame", "shot_start", *HAND_COLUMNS]
 SYNTHETIC_GROUP_PREFIX = "synthetic:"
 
 
@@ -52,6 +54,8 @@ class Video:
     # camera shots of 2 s or more, when there are two or more: (descriptors, sampled frames) each
     # (:func:`..features.descriptors.shot_descriptors`); a montage is labelled shot by shot
     shots: tuple = ()
+    # the grip MediaPipe Hands read (:func:`..features.grip.palm_grip`); None: unknown (no hands, synthetic, old shard)
+    grip: float | None = None
 
 
 def _frames(value, n_features: int | None = None) -> np.ndarray:
@@ -87,6 +91,18 @@ def row_kinematics(row: dict, landmarks: tuple | None = None) -> np.ndarray:
     return landmark_kinematics(lm, wl, width=row.get("width"), height=row.get("height"), fps=float(row["sample_fps"]))
 
 
+def row_grip(row: dict, landmarks: tuple | None = None) -> float | None:
+    """The grip of one extraction row from its :data:`HAND_COLUMNS` (None where Hands did not run or saw too little)."""
+    from ..features.grip import palm_grip
+
+    if row.get("hand_frame") is None or row.get("hand_landmarks") is None:
+        return None
+    lm, wl = landmarks if landmarks is not None else row_landmarks(row)
+    if len(lm) == 0 or len(wl) == 0:
+        return None
+    return palm_grip(np.asarray(row["hand_frame"]), _frames(row["hand_landmarks"]), lm, wl)
+
+
 def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group", labelled: bool = True,
                      train_only: bool = False) -> list[Video]:
     """Usable rows (status in USABLE_STATUSES, with features, with a label when ``labelled``) -> videos."""
@@ -112,7 +128,7 @@ def videos_from_rows(rows: Sequence[dict], *, group_column: str | None = "group"
         marks = row_landmarks(r)
         out.append(Video(str(r["video_id"]), str(r.get("uri") or ""), label,
                          None if group is None else str(group), feats, seg, row_kinematics(r, marks), train_only,
-                         row_shots(r, feats, seg, marks)))
+                         row_shots(r, feats, seg, marks), row_grip(r, marks)))
     return out
 
 
@@ -176,7 +192,8 @@ def read_videos(features_uri: str, *, group_column: str | None = "group", labell
 
     files = _shard_files(features_uri)
     fs, _ = storage.filesystem(features_uri)
-    columns = list(READ_COLUMNS)
+    present = set(_parquet_dataset(features_uri).schema.names)
+    columns = [c for c in READ_COLUMNS if c in present or c not in (*HAND_COLUMNS, "shot_start")]
     if group_column and group_column not in columns:
         columns.append(group_column)
     ds = ray.data.read_parquet([storage.filesystem(f)[1] for f in files], filesystem=fs, columns=columns)

@@ -14,12 +14,15 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import math
 import sys
+import time
 
 import numpy as np
 
-from ..contract import PoseSettings
-from ..features.landmarks import NUM_LANDMARKS
+from ..contract import HandSettings, PoseSettings
+from ..features.grip import HAND_POINTS
+from ..features.landmarks import LANDMARK_INDEX, NUM_LANDMARKS
 
 # Environment of every process that runs pose: the pipelines' pose actors (``runtime.pose_stage_options``) and the
 # benchmark's limit processes. glibc gives each thread that allocates its own malloc arena (up to 8 per core), each
@@ -99,4 +102,100 @@ class PoseTracker:
             image[:] = [(p.x, p.y, p.z, p.visibility) for p in result.pose_landmarks.landmark]
         if result.pose_world_landmarks is not None:
             world[:] = [(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark]
+        return image, world
+
+
+class HandTracker:
+    """MediaPipe Hands (legacy solution API, each frame on its own, up to two hands) on the few frames the caller
+    picks; a context manager like :class:`PoseTracker`. Both hand models ship in the mediapipe wheel (no download)."""
+
+    def __init__(self, settings: HandSettings = HandSettings()):
+        mp = import_mediapipe()
+        self._hands = mp.solutions.hands.Hands(
+            static_image_mode=True, max_num_hands=2, model_complexity=settings.model_complexity,
+            min_detection_confidence=settings.min_detection_confidence,
+            min_tracking_confidence=settings.min_detection_confidence,
+        )
+
+    def __enter__(self) -> "HandTracker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._hands is not None:
+            self._hands.close()
+            self._hands = None
+
+    def process(self, rgb: np.ndarray) -> list[np.ndarray]:
+        """The hands found in one RGB frame, each ``(HAND_VALUES,)`` (:mod:`..features.grip`): 21 image x, y, then 21
+        world x, y, z."""
+        result = self._hands.process(rgb)
+        out = []
+        for image, world in zip(result.multi_hand_landmarks or [], result.multi_hand_world_landmarks or []):
+            xy = np.array([(p.x, p.y) for p in image.landmark], np.float32).reshape(HAND_POINTS, 2)
+            xyz = np.array([(p.x, p.y, p.z) for p in world.landmark], np.float32)
+            out.append(np.concatenate([xy.ravel(), xyz.ravel()]))
+        return out
+
+
+_WRISTS = [LANDMARK_INDEX["left_wrist"], LANDMARK_INDEX["right_wrist"]]
+
+
+def hand_stride(expected_frames: int | None, settings: HandSettings, sample_fps: float) -> int:
+    """Every how many sampled frames Hands runs: ``frames_per_video`` spread over the video's expected sampled frames,
+    never more than ``max_per_second`` (a 3 s clip gets 6 runs, not 24: its pose costs little more than them)."""
+    per_second = max(1, math.ceil(sample_fps / settings.max_per_second))
+    if expected_frames and expected_frames > 0:
+        return max(per_second, math.ceil(int(expected_frames) / max(settings.frames_per_video, 1)))
+    return per_second
+
+
+class VideoTracker:
+    """Pose on every sampled frame of one video, Hands on a few of them: the one per-video tracking loop of the
+    pipeline's workers and of the benchmark's limit processes (so the limit pays what the pipeline pays).
+
+    Hands runs on every :func:`hand_stride`-th frame where the pose sees a wrist, at most
+    ``contract.hands.frames_per_video`` times; ``hand_frame``/``hands`` collect what it found.
+    """
+
+    def __init__(self, contract, expected_frames: int | None = None):
+        self._settings = contract.hands
+        self._pose = PoseTracker(contract.pose)
+        self._hands = HandTracker(self._settings) if self._settings.frames_per_video > 0 else None
+        self._stride = hand_stride(expected_frames, self._settings, contract.sample_fps)
+        self._n = 0
+        self.hand_runs = 0
+        self.hand_s = 0.0                  # wall time inside Hands (the benchmark reports its cost apart)
+        self.hand_frame: list[int] = []
+        self.hands: list[np.ndarray] = []
+
+    def __enter__(self) -> "VideoTracker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pose.close()
+        if self._hands is not None:
+            self._hands.close()
+            self._hands = None
+
+    def process(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pose of one frame (as :meth:`PoseTracker.process`); Hands too when this frame is one of its turns."""
+        pos = self._n
+        self._n += 1
+        image, world = self._pose.process(rgb)
+        if (self._hands is not None and pos % self._stride == self._stride // 2
+                and self.hand_runs < self._settings.frames_per_video
+                and np.nan_to_num(image[_WRISTS, 3]).max() >= self._settings.min_wrist_visibility):
+            self.hand_runs += 1
+            t0 = time.perf_counter()
+            found = self._hands.process(rgb)
+            self.hand_s += time.perf_counter() - t0
+            for hand in found:
+                self.hand_frame.append(pos)
+                self.hands.append(hand)
         return image, world

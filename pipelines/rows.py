@@ -81,11 +81,14 @@ def landmarks_row(
     min_detection_rate: float = DEFAULT_MIN_DETECTION_RATE,
     processing_s: float = 0.0,
     shot_start: np.ndarray | None = None,
+    hand_frame: np.ndarray | None = None,
+    hands: np.ndarray | None = None,
 ) -> dict:
     """Row for a video whose sampled frames went through pose.
 
     ``landmarks``: (T, 33, 4) float, rows of NaN where no pose was detected. ``world_landmarks``: (T, 33, 3) or None.
     ``shot_start``: where the decoder saw a new camera shot begin (None: not known, e.g. synthetic landmarks).
+    ``hand_frame``/``hands``: what MediaPipe Hands found (None: it did not run).
     Status is decided here, from the pose alone, so extract, score and synthetic data agree on it. A video needs
     ``contract.windows.min_length`` usable frames for one window, else it is ``too_short``.
     """
@@ -146,6 +149,8 @@ def landmarks_row(
         feature_frame=np.asarray(kept, dtype=np.int32),
         feature_segment=np.asarray(seg, dtype=np.int32),
         shot_start=None if shot_start is None else np.asarray(shot_start, dtype=np.int32),
+        hand_frame=None if hand_frame is None else np.asarray(hand_frame, dtype=np.int32),
+        hand_landmarks=None if hands is None else _frames_list(hands),
     )
     return row
 

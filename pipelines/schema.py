@@ -11,6 +11,10 @@ This is the contract between ``extract`` (writes it), ``train``/``evaluate`` (re
 * ``feature_segment`` per kept frame, the continuous-segment id (windows never cross a segment boundary)
 * ``shot_start``      positions among the sampled frames where a new camera shot begins (cuts of an edited video;
   empty: one shot; null in rows of schema 2 and in synthetic rows, which have no pixels)
+* ``hand_frame``      per hand MediaPipe Hands found (on a few sampled frames, :class:`.pose.VideoTracker`), the
+  position among the sampled frames; empty: Hands ran and found none; null: Hands did not run (schema 3 rows,
+  synthetic rows, ``hands.frames_per_video`` 0)
+* ``hand_landmarks``  per such hand, 21 x (x, y) image then 21 x (x, y, z) world = 105 float32 (:mod:`..features.grip`)
 
 Raw landmarks are kept so features can be recomputed (new ``feature_version``) without re-running pose.
 """
@@ -19,7 +23,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "3"  # 2: `pose_config` became `preprocessing` (the contract's feature fields); 3: `shot_start`
+SCHEMA_VERSION = "4"  # 2: `pose_config` became `preprocessing` (the contract's feature fields); 3: `shot_start`;
+#                        4: `hand_frame`, `hand_landmarks`
 
 # Status values, in the order a video can fail. Only `ok` and `low_detection` rows carry usable features.
 STATUS_OK = "ok"
@@ -65,6 +70,8 @@ EXTRACT_SCHEMA = pa.schema(
         pa.field("feature_frame", pa.list_(pa.int32())),
         pa.field("feature_segment", pa.list_(pa.int32())),
         pa.field("shot_start", pa.list_(pa.int32())),           # schema 3; readers treat a missing column as null
+        pa.field("hand_frame", pa.list_(pa.int32())),           # schema 4; likewise
+        pa.field("hand_landmarks", _f32_frames),
         pa.field("feature_version", pa.string(), nullable=False),
         pa.field("schema_version", pa.string(), nullable=False),
         pa.field("preprocessing", pa.string()),                 # JSON of the contract's feature fields (sampling,

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 from .. import storage
 from ..errors import require
 from . import schema
-from .datasets import LANDMARK_COLUMNS
+from .datasets import HAND_COLUMNS, LANDMARK_COLUMNS, row_grip
 from .inputs import LABELS_NONE, InputError, VideoTask, discover
 from .runtime import add_ray_arguments, fraction, positive_int
 from .video_analysis import ANALYSIS_FIELDS, analyse_row, not_exercise_columns
@@ -73,8 +73,9 @@ SCORABLE_STATUSES = (*schema.USABLE_STATUSES, schema.STATUS_TOO_SHORT)
 # kinematic descriptors are computed from (datasets.LANDMARK_COLUMNS), and the camera cuts the segmenter splits at
 # (shards of an older schema lack them: :func:`read_feature_files` gives nulls).
 MODEL_INPUT_COLUMNS = ["uri", "video_id", "label", "status", "error", "preprocessing", "features", "feature_segment",
-                       "feature_frame", "frame_index", "fps", "shot_start", *LANDMARK_COLUMNS]
-OPTIONAL_INPUT_COLUMNS = ("shot_start",)   # shards of an older schema lack it: read as no cuts known
+                       "feature_frame", "frame_index", "fps", "shot_start", *LANDMARK_COLUMNS, *HAND_COLUMNS]
+# shards of an older schema lack them: read as no cuts known, no grip known
+OPTIONAL_INPUT_COLUMNS = ("shot_start", *HAND_COLUMNS)
 
 
 def add_arguments(p) -> None:
@@ -149,7 +150,8 @@ class ModelActor:
         lms, worlds = batch.column("landmarks"), batch.column("world_landmarks")
         frame_index, feature_frame = batch.column("frame_index"), batch.column("feature_frame")
         shots = batch.column("shot_start") if "shot_start" in batch.column_names else None
-        out, inputs, which, arrays, per_shot = [], [], [], {}, []
+        hands = {c: batch.column(c) if c in batch.column_names else None for c in HAND_COLUMNS}
+        out, inputs, which, arrays, per_shot, grips = [], [], [], {}, [], []
         for i, row in enumerate(meta):
             pred = _row_from(row, self.model.run_uri, self.model.contract.feature_version)
             pred["shard"] = row["shard"]
@@ -168,7 +170,11 @@ class ModelActor:
                 per_shot.append(shot_descriptors(f, seg, arrays[i]["feature_frame"], lm, wl, arrays[i]["shot_start"],
                                                  width=row["width"], height=row["height"],
                                                  fps=float(row["sample_fps"])))
-        decisions, window_probs = self.model.decide_videos(inputs, shots=per_shot) if inputs else ([], [])
+                arrays[i]["grip"] = row_grip({c: None if v is None else v[i].as_py() for c, v in hands.items()},
+                                             (lm, wl))
+                grips.append(arrays[i]["grip"])
+        decisions, window_probs = self.model.decide_videos(inputs, shots=per_shot, grips=grips) if inputs \
+            else ([], [])
         classes = self.model.classes
         for i, d, p in zip(which, decisions, window_probs):
             pred = out[i]

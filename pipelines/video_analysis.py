@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from .datasets import HAND_COLUMNS
+
 _ROM = pa.struct([pa.field("joint", pa.string()), pa.field("range_deg", pa.float32()),
                   pa.field("rep_sd_deg", pa.float32()), pa.field("left_right_diff_deg", pa.float32())])
 _SEGMENT = pa.struct([pa.field("start_s", pa.float32()), pa.field("end_s", pa.float32()),
@@ -31,9 +33,9 @@ ANALYSIS_FIELDS = [
 
 # What :func:`analyse_extraction_row` reads of an extraction row.
 ROW_COLUMNS = ["video_id", "uri", "label", "status", "features", "feature_segment", "feature_frame", "frame_index",
-               "fps", "landmarks", "world_landmarks", "width", "height", "sample_fps", "shot_start"]
-# Columns of ROW_COLUMNS that rows of an older extraction schema lack (read as null: no cuts known).
-OPTIONAL_ROW_COLUMNS = ("shot_start",)
+               "fps", "landmarks", "world_landmarks", "width", "height", "sample_fps", "shot_start", *HAND_COLUMNS]
+# Columns of ROW_COLUMNS that rows of an older extraction schema lack (read as null: no cuts known, no grip known).
+OPTIONAL_ROW_COLUMNS = ("shot_start", *HAND_COLUMNS)
 
 
 def row_times(frame_index: np.ndarray, fps: float | None) -> np.ndarray:
@@ -42,9 +44,11 @@ def row_times(frame_index: np.ndarray, fps: float | None) -> np.ndarray:
 
 
 def span_classifier(model, features: np.ndarray, segments: np.ndarray, feature_frame: np.ndarray,
-                    landmarks: np.ndarray, world: np.ndarray | None, *, width, height, sample_fps: float):
+                    landmarks: np.ndarray, world: np.ndarray | None, *, width, height, sample_fps: float,
+                    grip: float | None = None):
     """``classify(spans)`` for :func:`..analysis.video.analyse_video`: the model's decision on each span of
-    sampled frames, as ``(class probabilities, probability of none of the 22)``."""
+    sampled frames, as ``(class probabilities, probability of none of the 22)``. ``grip``: the video's (a few hands
+    per video are too few to read per span), ordering the curl pair in every span as in the whole video."""
     from ..features.descriptors import landmark_kinematics
 
     n_classes = len(model.classes)
@@ -56,7 +60,7 @@ def span_classifier(model, features: np.ndarray, segments: np.ndarray, feature_f
             kin = landmark_kinematics(landmarks[a:b], None if world is None else world[a:b], width=width,
                                       height=height, fps=sample_fps)
             inputs.append((features[keep], segments[keep], kin))
-        decisions, _ = model.decide_videos(inputs, window_probs=False)
+        decisions, _ = model.decide_videos(inputs, window_probs=False, grips=[grip] * len(inputs))
         return [(np.full(n_classes, 1.0 / n_classes) if d is None else d.probabilities,
                  None if d is None else d.not_exercise) for d in decisions]
 
@@ -64,9 +68,9 @@ def span_classifier(model, features: np.ndarray, segments: np.ndarray, feature_f
 
 
 def analyse_row(model, decision, *, features, segments, feature_frame, landmarks, world, frame_index, fps, width,
-                height, sample_fps, shot_start=None, settings=None) -> dict:
+                height, sample_fps, shot_start=None, grip=None, settings=None) -> dict:
     """One scored video -> the :data:`ANALYSIS_FIELDS` values. ``decision``: the model's whole-video decision;
-    ``shot_start``: the row's camera cuts (None: not known)."""
+    ``shot_start``: the row's camera cuts (None: not known); ``grip``: the video's grip (None: not known)."""
     from ..analysis.segments import SegmentSettings
     from ..analysis.signals import video_signals
     from ..analysis.video import analyse_video
@@ -75,7 +79,7 @@ def analyse_row(model, decision, *, features, segments, feature_frame, landmarks
     wl = None if world is None or len(world) == 0 else np.asarray(world, np.float32).reshape(-1, 33, 3)
     sig = video_signals(lm, wl, row_times(frame_index, fps), width=width, height=height)
     classify = span_classifier(model, features, segments, np.asarray(feature_frame), lm, wl, width=width,
-                               height=height, sample_fps=sample_fps)
+                               height=height, sample_fps=sample_fps, grip=grip)
     video_label = None if decision is None else model.classes[decision.label]
     a = analyse_video(sig, model.classes, classify, video_label=video_label,
                       video_confidence=None if decision is None else decision.confidence,
@@ -102,6 +106,7 @@ def analyse_extraction_row(model, row: dict) -> dict:
     """One extraction row (a dict with :data:`ROW_COLUMNS`, usable status) -> the model's decision and analysis,
     for callers that hold rows rather than score's batches (``evaluate``'s report)."""
     from ..features.descriptors import landmark_kinematics, shot_descriptors
+    from .datasets import row_grip
 
     def frames(value, width: int) -> np.ndarray:
         return np.asarray(value, np.float32).reshape(-1, width) if value is not None and len(value) else \
@@ -115,9 +120,10 @@ def analyse_extraction_row(model, row: dict) -> dict:
     shots = shot_descriptors(f, seg, np.asarray(row["feature_frame"]), lm, wl if len(wl) else None,
                              row.get("shot_start"), width=row["width"], height=row["height"],
                              fps=float(row["sample_fps"]))
-    decision = model.decide_videos([(f, seg, kin)], shots=[shots])[0][0]
+    grip = row_grip(row, (lm, wl))
+    decision = model.decide_videos([(f, seg, kin)], shots=[shots], grips=[grip])[0][0]
     out = analyse_row(model, decision, features=f, segments=seg, feature_frame=np.asarray(row["feature_frame"]),
                       landmarks=lm, world=wl if len(wl) else None, frame_index=np.asarray(row["frame_index"]),
                       fps=row["fps"], width=row["width"], height=row["height"], sample_fps=float(row["sample_fps"]),
-                      shot_start=row.get("shot_start"))
+                      shot_start=row.get("shot_start"), grip=grip)
     return {"decision": decision, **out}

@@ -30,7 +30,7 @@ from ..contract import Preprocessing
 from . import schema
 from .decode import DecodeStats, UnreadableVideo, VideoInfo, iter_sampled_frames, probe
 from .inputs import VideoTask
-from .pose import PoseTracker, release_freed_memory
+from .pose import VideoTracker, release_freed_memory
 from .shots import ShotDetector
 from .rows import DEFAULT_MIN_DETECTION_RATE, VideoMeta, failed_row, landmarks_row, rows_to_table
 
@@ -63,24 +63,42 @@ class TrackedVideo:
     landmarks: np.ndarray        # (T, 33, 4) image x, y, z, visibility; NaN rows where no pose
     world: np.ndarray            # (T, 33, 3) metres, hip-centred; NaN rows likewise
     shot_start: np.ndarray       # (k,) positions among the sampled frames where a new camera shot begins
+    hand_frame: np.ndarray | None = None  # (h,) sampled-frame position of each hand MediaPipe Hands found
+    hands: np.ndarray | None = None       # (h, HAND_VALUES) those hands (:mod:`..features.grip`); None: not run
 
 
 def track_video(path: str, contract: Preprocessing) -> TrackedVideo:
-    """Decode the sampled frames of a local video file and track the pose through them (one tracker per video);
-    the same frames show where the camera's shots change (:mod:`.shots`)."""
+    """Decode the sampled frames of a local video file and track the pose through them (one tracker per video), with
+    Hands on a few of them (:class:`.pose.VideoTracker`); the same frames show where the camera's shots change
+    (:mod:`.shots`)."""
+    from ..features.grip import HAND_VALUES
+
     idx, images, worlds = [], [], []
     shots = ShotDetector(contract.sample_fps)
-    with sampled_frames(path, contract) as (info, stats, frames), PoseTracker(contract.pose) as tracker:
+    with sampled_frames(path, contract) as (info, stats, frames), \
+            VideoTracker(contract, expected_sampled_frames(info, contract)) as tracker:
         for i, rgb in frames:
             shots.add(rgb)
             image, world = tracker.process(rgb)
             idx.append(i)
             images.append(image)
             worlds.append(world)
+    hand_frame = hands = None
+    if contract.hands.frames_per_video > 0:
+        hand_frame = np.asarray(tracker.hand_frame, np.int32)
+        hands = np.asarray(tracker.hands, np.float32).reshape(-1, HAND_VALUES)
     if not images:
         return TrackedVideo(info, stats, np.zeros(0, np.int32), np.zeros((0, 33, 4), np.float32),
-                            np.zeros((0, 33, 3), np.float32), np.zeros(0, np.int32))
-    return TrackedVideo(info, stats, np.asarray(idx, np.int32), np.stack(images), np.stack(worlds), shots.starts())
+                            np.zeros((0, 33, 3), np.float32), np.zeros(0, np.int32), hand_frame, hands)
+    return TrackedVideo(info, stats, np.asarray(idx, np.int32), np.stack(images), np.stack(worlds), shots.starts(),
+                        hand_frame, hands)
+
+
+def expected_sampled_frames(info: VideoInfo, contract: Preprocessing) -> int | None:
+    """About how many frames the sampler will keep (from the container's frame count; None when it gives none)."""
+    if not info.frame_count_hint or not info.fps:
+        return None
+    return int(info.frame_count_hint * min(1.0, contract.sample_fps / info.fps))
 
 
 def process_video(task: VideoTask, contract: Preprocessing,
@@ -108,7 +126,7 @@ def process_video(task: VideoTask, contract: Preprocessing,
                               processing_s=time.perf_counter() - t0)
         row = landmarks_row(meta, tracked.landmarks, tracked.world, tracked.frame_index, contract,
                             min_detection_rate=min_detection_rate, processing_s=time.perf_counter() - t0,
-                            shot_start=tracked.shot_start)
+                            shot_start=tracked.shot_start, hand_frame=tracked.hand_frame, hands=tracked.hands)
         # a cut-off file whose index survived (moov first) decodes up to the cut and then simply ends: the
         # container's frame count tells (it may be an estimate for some formats, hence the 10 % margin)
         hint = info.frame_count_hint

@@ -31,6 +31,9 @@ def test_limits_count_every_frame_of_every_process(synth_library, tmp_path):
     assert out["decode_pose_frames"] == sum(45 for _ in clips[:2])             # 3 s at 15 fps, decoded whole
     assert out["pose_only_limit_frames_per_s"] > 0 and out["decode_cpu_ms_per_sampled_frame"] > 0
     assert 0.3 < out["pose_only_cpu_per_wall"] < 2.5                            # pose is about one core per process
+    # Hands runs inside the limit as in the pipeline (where a wrist is seen), its cost reported apart
+    assert 0 < out["hands_runs_per_sampled_frame"] <= 1 and out["hands_ms_per_run"] > 0
+    assert 0 < out["hands_share_of_limit_time"] < 1
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,

@@ -213,7 +213,7 @@ def test_feature_shards_of_an_older_schema_score_beside_new_ones(model_run, tmp_
     features = synthdata.write_shards(rows, tmp_path / "features", per_shard=2)
     first = sorted((tmp_path / "features").glob("*.parquet"))[0]
     old = pq.read_table(first)
-    pq.write_table(old.drop_columns(["shot_start"]), first)   # as schema 2 wrote it: no camera cuts column
+    pq.write_table(old.drop_columns(["shot_start", "hand_frame", "hand_landmarks"]), first)   # as schema 2 wrote it
     run_score(str(tmp_path / "preds"), features_uri=features, model_uri=model_run, progress=False)
     out = storage.read_parquet_dir(str(tmp_path / "preds")).to_pylist()
     assert len(out) == 4 and all(r["predicted_label"] for r in out)
