@@ -65,12 +65,29 @@ def release_freed_memory() -> None:
         trim(0)
 
 
-class PoseTracker:
+class _Graph:
+    """A MediaPipe solution held by ``self._graph``; a context manager that releases it."""
+
+    _graph = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._graph is not None:
+            self._graph.close()
+            self._graph = None
+
+
+class PoseTracker(_Graph):
     """Stateful per-video pose estimation; a context manager that releases MediaPipe's graph."""
 
     def __init__(self, settings: PoseSettings = PoseSettings()):
         mp = import_mediapipe()
-        self._pose = mp.solutions.pose.Pose(
+        self._graph = mp.solutions.pose.Pose(
             static_image_mode=False,
             model_complexity=settings.model_complexity,
             smooth_landmarks=settings.smooth_landmarks,
@@ -79,23 +96,12 @@ class PoseTracker:
             min_tracking_confidence=settings.min_tracking_confidence,
         )
 
-    def __enter__(self) -> "PoseTracker":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._pose is not None:
-            self._pose.close()
-            self._pose = None
-
     def process(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Landmarks of one RGB frame: ``(33, 4)`` image x, y, z, visibility and ``(33, 3)`` world x, y, z.
 
         Both are all-NaN when no person was found, so "not detected" can never be mistaken for a pose.
         """
-        result = self._pose.process(rgb)
+        result = self._graph.process(rgb)
         image = np.full((NUM_LANDMARKS, 4), np.nan, np.float32)
         world = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
         if result.pose_landmarks is not None:
@@ -105,33 +111,22 @@ class PoseTracker:
         return image, world
 
 
-class HandTracker:
+class HandTracker(_Graph):
     """MediaPipe Hands (legacy solution API, each frame on its own, up to two hands) on the few frames the caller
     picks; a context manager like :class:`PoseTracker`. Both hand models ship in the mediapipe wheel (no download)."""
 
     def __init__(self, settings: HandSettings = HandSettings()):
         mp = import_mediapipe()
-        self._hands = mp.solutions.hands.Hands(
+        self._graph = mp.solutions.hands.Hands(
             static_image_mode=True, max_num_hands=2, model_complexity=settings.model_complexity,
             min_detection_confidence=settings.min_detection_confidence,
             min_tracking_confidence=settings.min_detection_confidence,
         )
 
-    def __enter__(self) -> "HandTracker":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._hands is not None:
-            self._hands.close()
-            self._hands = None
-
     def process(self, rgb: np.ndarray) -> list[np.ndarray]:
         """The hands found in one RGB frame, each ``(HAND_VALUES,)`` (:mod:`..features.grip`): 21 image x, y, then 21
         world x, y, z."""
-        result = self._hands.process(rgb)
+        result = self._graph.process(rgb)
         out = []
         for image, world in zip(result.multi_hand_landmarks or [], result.multi_hand_world_landmarks or []):
             xy = np.array([(p.x, p.y) for p in image.landmark], np.float32).reshape(HAND_POINTS, 2)
