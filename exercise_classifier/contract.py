@@ -72,10 +72,15 @@ class HandSettings:
     (~26-33 ms CPU here), so it runs on at most ``frames_per_video`` frames spread evenly over the video, each one on
     its own (static image mode: frames seconds apart are too far for its tracker), and only where the pose sees a
     wrist; 0 turns it off. 24: on the EZ-bar clip 16 frames gave a median grip of 0.47 (just on the right side of
-    0.5), 24 gave 0.30, 32 0.36. Not a feature field: a shard without hands is scored without the grip."""
+    0.5), 24 gave 0.30, 32 0.36. Not a feature field: a shard without hands is scored without the grip.
+
+    Hands runs after the video's pose, on copies of those frames kept no larger than ``max_image_side`` (the two graphs
+    never live at once: together they held ~70-95 MB more per pose worker; 960 px leaves every real-dev clip as it is
+    and bounds the copies at ~37 MB for 24 frames of any source)."""
 
     frames_per_video: int = 24
     max_per_second: float = 2.0   # and at most this many frames per second of video (short clips)
+    max_image_side: int = 960
     model_complexity: int = 1
     min_detection_confidence: float = 0.5
     min_wrist_visibility: float = 0.5
@@ -84,6 +89,8 @@ class HandSettings:
         _require(isinstance(self.frames_per_video, int) and 0 <= self.frames_per_video <= 10_000,
                  f"hands frames_per_video must be an integer in [0, 10000], got {self.frames_per_video}")
         _require(self.model_complexity in (0, 1), f"hands model_complexity must be 0 or 1, got {self.model_complexity}")
+        _require(isinstance(self.max_image_side, int) and self.max_image_side >= 64,
+                 f"hands max_image_side must be an integer >= 64, got {self.max_image_side}")
         _require(isinstance(self.max_per_second, (int, float)) and self.max_per_second > 0,
                  f"hands max_per_second must be > 0, got {self.max_per_second}")
         for name in ("min_detection_confidence", "min_wrist_visibility"):

@@ -185,15 +185,15 @@ def read_videos(features_uri: str, *, group_column: str | None = "group", labell
                 train_only: bool = False) -> list[Video]:
     """Read the usable rows under ``features_uri`` (local or s3://) with Ray Data; Ray must be initialised.
 
-    Only the columns training needs are read (never the raw landmarks). Raises :class:`DatasetError` when there
-    are no shards or no usable (labelled) videos.
+    Only the columns training needs are read. A folder extended by a newer release mixes shards of two schemas:
+    the columns an older shard lacks (``shot_start``, :data:`HAND_COLUMNS`) read as nulls in its rows, whichever
+    file comes first. Raises :class:`DatasetError` when there are no shards or no usable (labelled) videos.
     """
     import ray.data
 
     files = _shard_files(features_uri)
     fs, _ = storage.filesystem(features_uri)
-    present = set(_parquet_dataset(features_uri).schema.names)
-    columns = [c for c in READ_COLUMNS if c in present or c not in (*HAND_COLUMNS, "shot_start")]
+    columns = list(READ_COLUMNS)
     if group_column and group_column not in columns:
         columns.append(group_column)
     ds = ray.data.read_parquet([storage.filesystem(f)[1] for f in files], filesystem=fs, columns=columns)

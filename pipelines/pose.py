@@ -147,22 +147,36 @@ def hand_stride(expected_frames: int | None, settings: HandSettings, sample_fps:
     return per_second
 
 
+def _bounded(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    """A copy of the frame no larger than ``max_side`` on its long side (INTER_AREA: no aliasing on the hands)."""
+    h, w = rgb.shape[:2]
+    if max(h, w) <= max_side:
+        return rgb.copy()
+    import cv2
+
+    k = max_side / max(h, w)
+    return cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+
+
 class VideoTracker:
     """Pose on every sampled frame of one video, Hands on a few of them: the one per-video tracking loop of the
     pipeline's workers and of the benchmark's limit processes (so the limit pays what the pipeline pays).
 
-    Hands runs on every :func:`hand_stride`-th frame where the pose sees a wrist, at most
-    ``contract.hands.frames_per_video`` times; ``hand_frame``/``hands`` collect what it found.
+    :meth:`process` runs the pose and keeps a copy of every :func:`hand_stride`-th frame where it sees a wrist (at
+    most ``contract.hands.frames_per_video``, no larger than ``max_image_side``); :meth:`run_hands` then closes the
+    pose graph and runs Hands on them, filling ``hand_frame``/``hands``. The two graphs never live at once: held
+    together they cost a pose worker ~70-95 MB more at its peak (docs/performance.md), and a Hands graph per video
+    costs less CPU (70-120 ms) than a few of its runs.
     """
 
     def __init__(self, contract, expected_frames: int | None = None):
         self._settings = contract.hands
-        self._pose = PoseTracker(contract.pose)
-        self._hands = HandTracker(self._settings) if self._settings.frames_per_video > 0 else None
+        self._pose: PoseTracker | None = PoseTracker(contract.pose)
         self._stride = hand_stride(expected_frames, self._settings, contract.sample_fps)
         self._n = 0
+        self._kept: list[tuple[int, np.ndarray]] = []
         self.hand_runs = 0
-        self.hand_s = 0.0                  # wall time inside Hands (the benchmark reports its cost apart)
+        self.hand_s = 0.0                  # wall time in Hands, its graph included (the benchmark reports it apart)
         self.hand_frame: list[int] = []
         self.hands: list[np.ndarray] = []
 
@@ -173,24 +187,38 @@ class VideoTracker:
         self.close()
 
     def close(self) -> None:
-        self._pose.close()
-        if self._hands is not None:
-            self._hands.close()
-            self._hands = None
+        if self._pose is not None:
+            self._pose.close()
+            self._pose = None
+        self._kept = []
 
     def process(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Pose of one frame (as :meth:`PoseTracker.process`); Hands too when this frame is one of its turns."""
+        """Pose of one frame (as :meth:`PoseTracker.process`); the frame is kept for Hands when it is one of its turns."""
+        if self._pose is None:
+            raise RuntimeError("VideoTracker.process after run_hands or close: one tracker per video")
         pos = self._n
         self._n += 1
         image, world = self._pose.process(rgb)
-        if (self._hands is not None and pos % self._stride == self._stride // 2
-                and self.hand_runs < self._settings.frames_per_video
+        if (pos % self._stride == self._stride // 2
+                and len(self._kept) < self._settings.frames_per_video
                 and np.nan_to_num(image[_WRISTS, 3]).max() >= self._settings.min_wrist_visibility):
-            self.hand_runs += 1
-            t0 = time.perf_counter()
-            found = self._hands.process(rgb)
-            self.hand_s += time.perf_counter() - t0
-            for hand in found:
-                self.hand_frame.append(pos)
-                self.hands.append(hand)
+            self._kept.append((pos, _bounded(rgb, self._settings.max_image_side)))
         return image, world
+
+    def run_hands(self) -> None:
+        """End the video's pose and run Hands on the kept frames (nothing to do when Hands is off or none was kept)."""
+        if self._pose is not None:
+            self._pose.close()
+            self._pose = None
+        kept, self._kept = self._kept, []
+        if not kept:
+            return
+        release_freed_memory()             # the pose graph's pages, before the Hands graph takes its own
+        t0 = time.perf_counter()
+        with HandTracker(self._settings) as hands:
+            for pos, rgb in kept:
+                self.hand_runs += 1
+                for hand in hands.process(rgb):
+                    self.hand_frame.append(pos)
+                    self.hands.append(hand)
+        self.hand_s += time.perf_counter() - t0

@@ -68,21 +68,26 @@ class TrackedVideo:
 
 
 def track_video(path: str, contract: Preprocessing) -> TrackedVideo:
-    """Decode the sampled frames of a local video file and track the pose through them (one tracker per video), with
+    """Decode the sampled frames of a local video file and track the pose through them (one tracker per video), then
     Hands on a few of them (:class:`.pose.VideoTracker`); the same frames show where the camera's shots change
     (:mod:`.shots`)."""
     from ..features.grip import HAND_VALUES
 
     idx, images, worlds = [], [], []
     shots = ShotDetector(contract.sample_fps)
-    with sampled_frames(path, contract) as (info, stats, frames), \
-            VideoTracker(contract, expected_sampled_frames(info, contract)) as tracker:
-        for i, rgb in frames:
-            shots.add(rgb)
-            image, world = tracker.process(rgb)
-            idx.append(i)
-            images.append(image)
-            worlds.append(world)
+    with sampled_frames(path, contract) as (info, stats, frames):
+        tracker = VideoTracker(contract, expected_sampled_frames(info, contract))
+        with contextlib.ExitStack() as on_error:
+            on_error.callback(tracker.close)
+            for i, rgb in frames:
+                shots.add(rgb)
+                image, world = tracker.process(rgb)
+                idx.append(i)
+                images.append(image)
+                worlds.append(world)
+            on_error.pop_all()
+    with tracker:          # the decoder closed, and run_hands closes the pose graph: Hands runs beside neither
+        tracker.run_hands()
     hand_frame = hands = None
     if contract.hands.frames_per_video > 0:
         hand_frame = np.asarray(tracker.hand_frame, np.int32)

@@ -93,3 +93,26 @@ def test_the_model_orders_the_curl_pair_by_the_grip_read_from_the_row(tracked, d
     assert label(0.95) == "hammer curl"            # the same motion with palms facing each other
     # evaluate's path reads the grip from the row the same way
     assert default_model.classes[analyse_extraction_row(default_model, row)["decision"].label] == label(grip)
+
+
+
+def test_hands_run_on_bounded_copies_of_large_frames_and_find_the_same_grip(tracked, real_dev):
+    """Hands runs after the pose, on copies of its frames no larger than ``max_image_side``: a 4K source must not
+    make a worker hold 24 full frames, and the grip read from the smaller copies is the same one."""
+    import cv2
+
+    from exercise_classifier.pipelines.pose import VideoTracker
+    from exercise_classifier.pipelines.video_stage import sampled_frames
+
+    contract = Preprocessing()
+    t = tracked[HAMMER]
+    with sampled_frames(str(real_dev / HAMMER), contract) as (info, _, frames):
+        with VideoTracker(contract, len(t.frame_index)) as tracker:
+            for _, rgb in frames:          # the same clip as a 4K source (3.6-4.5x upscaled)
+                tracker.process(cv2.resize(rgb, (3840, 2160) if rgb.shape[1] > rgb.shape[0] else (2160, 3840)))
+            kept = [f for _, f in tracker._kept]
+            tracker.run_hands()
+    assert kept and all(max(f.shape[:2]) == contract.hands.max_image_side for f in kept)
+    assert len(tracker.hand_frame) >= 6
+    big = palm_grip(np.asarray(tracker.hand_frame), np.asarray(tracker.hands), t.landmarks, t.world)
+    assert big > NEUTRAL_GRIP_ABOVE
