@@ -65,16 +65,23 @@ def release_freed_memory() -> None:
         trim(0)
 
 
-class _Graph:
-    """A MediaPipe solution held by ``self._graph``; a context manager that releases it."""
-
-    _graph = None
+class _Closing:
+    """A context manager whose exit calls :meth:`close` (MediaPipe's graphs hold native memory and threads)."""
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class _Graph(_Closing):
+    """A MediaPipe solution held by ``self._graph``; closing releases it."""
+
+    _graph = None
 
     def close(self) -> None:
         if self._graph is not None:
@@ -158,7 +165,7 @@ def _bounded(rgb: np.ndarray, max_side: int) -> np.ndarray:
     return cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
 
 
-class VideoTracker:
+class VideoTracker(_Closing):
     """Pose on every sampled frame of one video, Hands on a few of them: the one per-video tracking loop of the
     pipeline's workers and of the benchmark's limit processes (so the limit pays what the pipeline pays).
 
@@ -179,12 +186,6 @@ class VideoTracker:
         self.hand_s = 0.0                  # wall time in Hands, its graph included (the benchmark reports it apart)
         self.hand_frame: list[int] = []
         self.hands: list[np.ndarray] = []
-
-    def __enter__(self) -> "VideoTracker":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._pose is not None:
