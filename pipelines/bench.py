@@ -241,8 +241,9 @@ def _limit_worker(args) -> tuple[int, float, float, int, float]:
     contract = Preprocessing.from_json(contract_json)
     with PoseTracker(contract.pose) as warm:          # graph load and first inference are start-up, not throughput
         warm.process(np.zeros((256, 256, 3), np.uint8))
-    with HandTracker(contract.hands) as warm:
-        warm.process(np.zeros((256, 256, 3), np.uint8))
+    if contract.hands.frames_per_video > 0:
+        with HandTracker(contract.hands) as warm:
+            warm.process(np.zeros((256, 256, 3), np.uint8))
     barrier.wait()
     t0, c0 = time.perf_counter(), time.process_time()
     n = hand_runs = 0

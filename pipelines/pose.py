@@ -188,15 +188,15 @@ class VideoTracker(_Closing):
         self.hands: list[np.ndarray] = []
 
     def close(self) -> None:
+        """End the video's pose (its graph's native memory); the kept frames wait for :meth:`run_hands`."""
         if self._pose is not None:
             self._pose.close()
             self._pose = None
-        self._kept = []
 
     def process(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pose of one frame (as :meth:`PoseTracker.process`); the frame is kept for Hands when it is one of its turns."""
         if self._pose is None:
-            raise RuntimeError("VideoTracker.process after run_hands or close: one tracker per video")
+            raise RuntimeError("VideoTracker.process after close or run_hands: one tracker per video")
         pos = self._n
         self._n += 1
         image, world = self._pose.process(rgb)
@@ -207,10 +207,9 @@ class VideoTracker(_Closing):
         return image, world
 
     def run_hands(self) -> None:
-        """End the video's pose and run Hands on the kept frames (nothing to do when Hands is off or none was kept)."""
-        if self._pose is not None:
-            self._pose.close()
-            self._pose = None
+        """End the video's pose and run Hands on the kept frames (nothing to do when Hands is off or none was kept).
+        Call it after :meth:`close` (or the ``with`` block) to run Hands with the caller's decoder closed too."""
+        self.close()
         kept, self._kept = self._kept, []
         if not kept:
             return

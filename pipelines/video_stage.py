@@ -75,19 +75,15 @@ def track_video(path: str, contract: Preprocessing) -> TrackedVideo:
 
     idx, images, worlds = [], [], []
     shots = ShotDetector(contract.sample_fps)
-    with sampled_frames(path, contract) as (info, stats, frames):
-        tracker = VideoTracker(contract, expected_sampled_frames(info, contract))
-        with contextlib.ExitStack() as on_error:
-            on_error.callback(tracker.close)
-            for i, rgb in frames:
-                shots.add(rgb)
-                image, world = tracker.process(rgb)
-                idx.append(i)
-                images.append(image)
-                worlds.append(world)
-            on_error.pop_all()
-    with tracker:          # the decoder closed, and run_hands closes the pose graph: Hands runs beside neither
-        tracker.run_hands()
+    with sampled_frames(path, contract) as (info, stats, frames), \
+            VideoTracker(contract, expected_sampled_frames(info, contract)) as tracker:
+        for i, rgb in frames:
+            shots.add(rgb)
+            image, world = tracker.process(rgb)
+            idx.append(i)
+            images.append(image)
+            worlds.append(world)
+    tracker.run_hands()    # the decoder and the pose graph closed: Hands runs beside neither
     hand_frame = hands = None
     if contract.hands.frames_per_video > 0:
         hand_frame = np.asarray(tracker.hand_frame, np.int32)

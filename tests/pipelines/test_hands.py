@@ -95,7 +95,6 @@ def test_the_model_orders_the_curl_pair_by_the_grip_read_from_the_row(tracked, d
     assert default_model.classes[analyse_extraction_row(default_model, row)["decision"].label] == label(grip)
 
 
-
 def test_hands_run_on_bounded_copies_of_large_frames_and_find_the_same_grip(tracked, real_dev):
     """Hands runs after the pose, on copies of its frames no larger than ``max_image_side``: a 4K source must not
     make a worker hold 24 full frames, and the grip read from the smaller copies is the same one."""
