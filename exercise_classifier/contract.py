@@ -75,8 +75,9 @@ class HandSettings:
     0.5), 24 gave 0.30, 32 0.36. Not a feature field: a shard without hands is scored without the grip.
 
     Hands runs after the video's pose, on copies of those frames kept no larger than ``max_image_side`` (the two graphs
-    never live at once: together they held ~70-95 MB more per pose worker; 960 px leaves every real-dev clip as it is
-    and bounds the copies at ~37 MB for 24 frames of any source)."""
+    never live at once: together they held ~70-95 MB more per pose worker; 960 px leaves every real-dev clip as it is)
+    and compressed losslessly while they wait (about half of the 1.2 MB of a raw 854x480 frame:
+    ``pipelines.pose._KEPT_CODEC``)."""
 
     frames_per_video: int = 24
     max_per_second: float = 2.0   # and at most this many frames per second of video (short clips)

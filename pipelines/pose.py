@@ -17,6 +17,7 @@ import functools
 import math
 import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -155,14 +156,46 @@ def hand_stride(expected_frames: int | None, settings: HandSettings, sample_fps:
 
 
 def _bounded(rgb: np.ndarray, max_side: int) -> np.ndarray:
-    """A copy of the frame no larger than ``max_side`` on its long side (INTER_AREA: no aliasing on the hands)."""
+    """The frame no larger than ``max_side`` on its long side (INTER_AREA: no aliasing on the hands); the frame
+    itself when it already is."""
     h, w = rgb.shape[:2]
     if max(h, w) <= max_side:
-        return rgb.copy()
+        return rgb
     import cv2
 
     k = max_side / max(h, w)
     return cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+
+
+# How a frame waits for Hands: its pixels compressed losslessly with zstd at level 1 (pyarrow's codec). A raw
+# 854x480 copy is 1.2 MB and a video keeps up to 24 while its pose runs, which put the pose worker's peak 17-30 MB
+# higher (over the 500 MB target on the benchmark's 4x library). zstd-1 keeps 25-55 % of the bytes on real-dev
+# frames for ~3-5 ms to compress and ~1-2 ms to expand; Hands sees the very same pixels, so the grips do not move.
+# JPEG was measured and not kept: at quality 95 (~0.1 MB) one real hammer curl's grip fell from 0.60 to 0.38 (the
+# other side of 0.5), at 100 (~0.25 MB) it cost ~10 ms a frame and still moved grips (docs/performance.md).
+_KEPT_CODEC = ("zstd", 1)
+
+
+@dataclass(frozen=True)
+class _PackedFrame:
+    """A frame as it waits for Hands (see ``_KEPT_CODEC``)."""
+
+    shape: tuple[int, ...]
+    data: bytes
+
+    @classmethod
+    def pack(cls, rgb: np.ndarray, max_side: int) -> "_PackedFrame":
+        import pyarrow as pa
+
+        small = np.ascontiguousarray(_bounded(rgb, max_side), dtype=np.uint8)
+        return cls(small.shape, pa.Codec(*_KEPT_CODEC).compress(small, asbytes=True))
+
+    def unpack(self) -> np.ndarray:
+        import pyarrow as pa
+
+        size = math.prod(self.shape)
+        raw = pa.Codec(*_KEPT_CODEC).decompress(self.data, decompressed_size=size, asbytes=True)
+        return np.frombuffer(raw, np.uint8).reshape(self.shape)
 
 
 class VideoTracker(_Closing):
@@ -170,8 +203,8 @@ class VideoTracker(_Closing):
     pipeline's workers and of the benchmark's limit processes (so the limit pays what the pipeline pays).
 
     :meth:`process` runs the pose and keeps a copy of every :func:`hand_stride`-th frame where it sees a wrist (at
-    most ``contract.hands.frames_per_video``, no larger than ``max_image_side``); :meth:`run_hands` then closes the
-    pose graph and runs Hands on them, filling ``hand_frame``/``hands``. The two graphs never live at once: held
+    most ``contract.hands.frames_per_video``, no larger than ``max_image_side``, compressed: ``_KEPT_CODEC``);
+    :meth:`run_hands` then closes the pose graph and runs Hands on them, filling ``hand_frame``/``hands``. The two graphs never live at once: held
     together they cost a pose worker ~70-95 MB more at its peak (docs/performance.md), and a Hands graph per video
     costs less CPU (70-120 ms) than a few of its runs.
     """
@@ -181,7 +214,7 @@ class VideoTracker(_Closing):
         self._pose: PoseTracker | None = PoseTracker(contract.pose)
         self._stride = hand_stride(expected_frames, self._settings, contract.sample_fps)
         self._n = 0
-        self._kept: list[tuple[int, np.ndarray]] = []
+        self._kept: list[tuple[int, _PackedFrame]] = []
         self.hand_runs = 0
         self.hand_s = 0.0                  # wall time in Hands, its graph included (the benchmark reports it apart)
         self.hand_frame: list[int] = []
@@ -203,7 +236,7 @@ class VideoTracker(_Closing):
         if (pos % self._stride == self._stride // 2
                 and len(self._kept) < self._settings.frames_per_video
                 and np.nan_to_num(image[_WRISTS, 3]).max() >= self._settings.min_wrist_visibility):
-            self._kept.append((pos, _bounded(rgb, self._settings.max_image_side)))
+            self._kept.append((pos, _PackedFrame.pack(rgb, self._settings.max_image_side)))
         return image, world
 
     def run_hands(self) -> None:
@@ -216,9 +249,9 @@ class VideoTracker(_Closing):
         release_freed_memory()             # the pose graph's pages, before the Hands graph takes its own
         t0 = time.perf_counter()
         with HandTracker(self._settings) as hands:
-            for pos, rgb in kept:
+            for pos, frame in kept:
                 self.hand_runs += 1
-                for hand in hands.process(rgb):
+                for hand in hands.process(frame.unpack()):
                     self.hand_frame.append(pos)
                     self.hands.append(hand)
         self.hand_s += time.perf_counter() - t0

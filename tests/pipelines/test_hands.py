@@ -112,6 +112,25 @@ def test_hands_run_on_bounded_copies_of_large_frames_and_find_the_same_grip(trac
             kept = [f for _, f in tracker._kept]
             tracker.run_hands()
     assert kept and all(max(f.shape[:2]) == contract.hands.max_image_side for f in kept)
+    assert all(len(f.data) < np.prod(f.shape) for f in kept)        # held compressed while the pose runs
     assert len(tracker.hand_frame) >= 6
     big = palm_grip(np.asarray(tracker.hand_frame), np.asarray(tracker.hands), t.landmarks, t.world)
     assert big > NEUTRAL_GRIP_ABOVE
+
+
+def test_frames_wait_for_hands_compressed_and_come_back_pixel_for_pixel(real_dev):
+    """The kept copies are compressed losslessly: Hands sees exactly the frame the pose saw (bounded), so the grip
+    does not depend on how the frames waited, and the copies of a real frame take well under its raw size."""
+    from exercise_classifier.pipelines.pose import _bounded, _PackedFrame
+    from exercise_classifier.pipelines.video_stage import sampled_frames
+
+    with sampled_frames(str(real_dev / EZ_BAR), Preprocessing()) as (_, _, frames):
+        rgbs = [rgb.copy() for _, (_, rgb) in zip(range(40), frames)][::10]
+    for rgb in rgbs:
+        for side in (960, 320):
+            packed = _PackedFrame.pack(rgb, side)
+            back = packed.unpack()
+            np.testing.assert_array_equal(back, _bounded(rgb, side))
+            assert max(back.shape[:2]) == min(side, max(rgb.shape[:2])) and back.dtype == np.uint8
+            if side == 960:                   # the clip's own size (a downscaled frame has less to squeeze)
+                assert len(packed.data) < 0.7 * back.nbytes, (len(packed.data), back.nbytes)
