@@ -33,7 +33,8 @@ def eval_set(tmp_path_factory):
 @pytest.fixture()
 def quick_config(tmp_path):
     p = tmp_path / "quick.json"
-    p.write_text(json.dumps({"train": {"epochs": 2}, "stats": {"synthetic_per_class": 3, "negatives_per_motion": 3}}))
+    # one epoch: these tests are about the gate and the records, not learning (test_train checks that)
+    p.write_text(json.dumps({"train": {"epochs": 1}, "stats": {"synthetic_per_class": 3, "negatives_per_motion": 3}}))
     return str(p)
 
 
