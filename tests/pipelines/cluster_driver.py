@@ -47,7 +47,8 @@ def main(prefix: str) -> None:
     ray.init(address=cluster.address, runtime_env=env)
     out: dict = {"nodes": len([n for n in ray.nodes() if n["Alive"]])}
     out["extract"] = run_extract(videos, f"{prefix}/multi/features", videos_per_shard=1, progress=False)
-    cfg = Config().replace("train", epochs=1, early_stopping_patience=50)   # the chain, not learning: one epoch.replace(
+    # the chain, not learning: one epoch
+    cfg = Config().replace("train", epochs=1, early_stopping_patience=50).replace(
         "stats", synthetic_per_class=3, negatives_per_motion=3)
     trained = run_train(f"{prefix}/multi/features", f"{prefix}/multi/models", cfg=cfg, num_workers=2, synthetic=3)
     out["train_run"] = trained["run"]
