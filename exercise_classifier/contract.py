@@ -76,7 +76,7 @@ class HandSettings:
 
     Hands runs after the video's pose, on copies of those frames kept no larger than ``max_image_side`` (the two graphs
     never live at once: together they held ~70-95 MB more per pose worker; 960 px leaves every real-dev clip as it is)
-    and compressed losslessly while they wait (about half of the 1.2 MB of a raw 854x480 frame:
+    and compressed losslessly while they wait (a quarter to a half of the 1.2 MB of a raw 854x480 frame:
     ``pipelines.pose._KEPT_CODEC``)."""
 
     frames_per_video: int = 24

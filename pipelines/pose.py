@@ -204,9 +204,9 @@ class VideoTracker(_Closing):
 
     :meth:`process` runs the pose and keeps a copy of every :func:`hand_stride`-th frame where it sees a wrist (at
     most ``contract.hands.frames_per_video``, no larger than ``max_image_side``, compressed: ``_KEPT_CODEC``);
-    :meth:`run_hands` then closes the pose graph and runs Hands on them, filling ``hand_frame``/``hands``. The two graphs never live at once: held
-    together they cost a pose worker ~70-95 MB more at its peak (docs/performance.md), and a Hands graph per video
-    costs less CPU (70-120 ms) than a few of its runs.
+    :meth:`run_hands` then closes the pose graph and runs Hands on them, filling ``hand_frame``/``hands``. The two
+    graphs never live at once: held together they cost a pose worker ~70-95 MB more at its peak
+    (docs/performance.md), and a Hands graph per video costs less CPU (70-120 ms) than a few of its runs.
     """
 
     def __init__(self, contract, expected_frames: int | None = None):
