@@ -2,7 +2,7 @@
 
 Layout under an output URI (local or s3://)::
 
-    <output>/runs/<UTC timestamp>/model.keras      tf-keras model (loaded with compile=False: no custom objects)
+    <output>/runs/<UTC timestamp>/model.keras      tf-keras model (scored by model/numpy_network.py, no TensorFlow)
                                  /manifest.json    classes, the preprocessing contract (sampling, pose, cleaning,
                                                    feature version, windows, fitted scaler: JSON, no pickle), created
                                  /config.json      the full training Config
@@ -179,7 +179,7 @@ def read_manifest(uri: str) -> tuple[str, dict, Preprocessing]:
 class LoadedModel:
     """A trained model ready to predict: give it raw (unscaled) windows, get class probabilities."""
 
-    model: object
+    network: object             # callable: scaled windows -> probabilities (:func:`.network.load_predictor`)
     contract: Preprocessing     # how its input was made, its windows and its scaler
     classes: list[str]
     run_uri: str
@@ -198,10 +198,7 @@ class LoadedModel:
         if windows.ndim != 3 or windows.shape[1:] != shape:
             raise ValueError(f"windows must be (N, {shape[0]}, {shape[1]}), got {windows.shape}")
         x = self.contract.scaler.transform(windows)
-        # predict_on_batch, not predict(): predict() builds a tf.data pipeline on every call (about 25 ms), which
-        # dominated scoring once the analysis classifies each video's spans (measured: 79 calls, 4.4 of 12 s).
-        return np.concatenate([np.asarray(self.model.predict_on_batch(x[i:i + batch_size]), np.float32)
-                               for i in range(0, len(x), batch_size)])
+        return np.concatenate([self.network(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
     def predict_video(self, features: np.ndarray, segments: np.ndarray | None, kinematics: np.ndarray):
         """One video's per-frame features -> the model's :class:`.voting.Decision` (None: nothing could answer)."""
@@ -256,18 +253,18 @@ class LoadedModel:
         shutil.rmtree(self.local_dir, ignore_errors=True)
 
 
-def load_model_dir(uri: str) -> LoadedModel:
+def load_model_dir(uri: str, engine: str = "auto") -> LoadedModel:
     """Resolve ``latest`` if needed, check the manifest (:func:`read_manifest`), copy the model file to a local
-    temp dir and load it with tf-keras."""
+    temp dir and load it (``engine``: :func:`.network.load_predictor`; by default without TensorFlow)."""
     run_uri, manifest, contract = read_manifest(uri)
     local = tempfile.mkdtemp(prefix="exc-loaded-")
     try:
         if not storage.exists(storage.join(run_uri, MODEL_FILE)):
             raise ModelDirError(f"model directory {run_uri} lacks {MODEL_FILE}")
         _fetch(run_uri, MODEL_FILE, local)
-        from .network import keras_module
+        from .network import load_predictor
 
-        model = keras_module().models.load_model(os.path.join(local, MODEL_FILE), compile=False)
+        network = load_predictor(os.path.join(local, MODEL_FILE), engine)
         stats, weight = None, 0.0
         member = (manifest.get("members") or {}).get("stats")
         if member:
@@ -283,7 +280,7 @@ def load_model_dir(uri: str) -> LoadedModel:
     except BaseException:
         shutil.rmtree(local, ignore_errors=True)
         raise
-    return LoadedModel(model, contract, list(manifest["classes"]), run_uri, manifest, local, stats, weight)
+    return LoadedModel(network, contract, list(manifest["classes"]), run_uri, manifest, local, stats, weight)
 
 
 def _fetch(run_uri: str, name: str, local_dir: str) -> str:

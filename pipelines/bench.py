@@ -336,7 +336,7 @@ def naive_baseline(paths: list[str], contract, model_uri: str) -> dict:
     from .pose import PoseTracker
     from .rows import VideoMeta, landmarks_row
 
-    model = load_model_dir(model_uri)
+    model = load_model_dir(model_uri, engine="keras")     # the paper's code: Keras, one predict per window
     busy0, all0 = _cpu_times()
     t0 = time.perf_counter()
     frames = windows = 0

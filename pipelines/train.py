@@ -121,7 +121,7 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
     from ..model.config import Config
     from ..model.evaluation import evaluate_videos
     from ..model.losses import balanced_class_weights
-    from ..model.network import keras_module, save_model
+    from ..model.network import keras_module, load_predictor, save_model
     from ..model.report import render_html
     from ..model.training import TrainData
     from .datasets import DatasetError, check_features_contract, dataset_contract, read_videos, synthetic_videos
@@ -165,7 +165,10 @@ def run_train(features_uri: str, output_uri: str, *, cfg=None, num_workers: int 
         inference_path = os.path.join(outcome.workdir, "inference-" + MODEL_FILE)
         save_model(model, inference_path)
         stats_model = fit_stats_member(prep.train, contract, cfg, index) if cfg.stats.enabled else None
-        loaded = LoadedModel(model, contract, list(CLASSES), outcome.workdir, {}, outcome.workdir, stats_model,
+        # evaluated by the engine that will score with it, from the file that ships: the run's metrics are the
+        # scoring path's, to the last digit
+        loaded = LoadedModel(load_predictor(inference_path), contract, list(CLASSES), outcome.workdir, {},
+                             outcome.workdir, stats_model,
                              cfg.stats.weight if stats_model is not None else 0.0)
         ev = evaluate_videos(loaded, prep.test, CLASSES)
         metrics = {"split": "test", **ev.results, "training": {

@@ -97,6 +97,13 @@ def test_artifacts_reload_and_predict_identically(trained):
         p1, p2 = loaded.predict_windows(w), loaded.predict_windows(w)
         np.testing.assert_array_equal(p1, p2)
         assert p1.shape == (len(w), 22) and np.allclose(p1.sum(axis=1), 1, atol=1e-5)
+        # scored without TensorFlow, and as tf-keras would score the same file
+        from exercise_classifier.model.network import load_predictor
+        from exercise_classifier.model.numpy_network import NumpyNetwork
+
+        assert isinstance(loaded.network, NumpyNetwork)
+        keras_probs = load_predictor(str(run / "model.keras"), "keras")(loaded.contract.scaler.transform(w))
+        np.testing.assert_allclose(p1, keras_probs, rtol=0, atol=1e-5)
     finally:
         loaded.close()
     # no pickle anywhere: JSON files parse, the .keras zip holds only config JSON + weights
