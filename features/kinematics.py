@@ -50,8 +50,27 @@ def _yaw_canonical(world: np.ndarray) -> np.ndarray:
     return out
 
 
+# joint angles (3D world): name -> (a, b, c), the angle at b; and the limb ends whose position is described
+_ANGLES = {
+    "elbow": ("shoulder", "elbow", "wrist"),
+    "knee": ("hip", "knee", "ankle"),
+    "hip": ("shoulder", "hip", "knee"),
+    "shoulder": ("hip", "shoulder", "elbow"),
+    "wrist": ("elbow", "wrist", "index"),
+}
+_ANGLE_POINTS = tuple(np.array([I[f"{side}_{points[p]}"] for points in _ANGLES.values() for side in ("left", "right")])
+                      for p in range(3))
+_LIMBS = ("wrist", "elbow", "knee", "ankle", "index")
+_LIMB_LEFT = np.array([I[f"left_{n}"] for n in _LIMBS])
+_LIMB_RIGHT = np.array([I[f"right_{n}"] for n in _LIMBS])
+
+
 def _signals(image: np.ndarray, world: np.ndarray, aspect: float) -> dict[str, np.ndarray]:
-    """Per-frame symmetric signals (each ``(T,)``), named."""
+    """Per-frame symmetric signals (each ``(T,)``), named.
+
+    Several landmarks or joints at once where the arithmetic per element is the same (measured bit-identical to one
+    at a time on 750 real-dev videos and spans): the analysis computes these for every span of every video, and
+    numpy's per-call cost on arrays of a few hundred frames was most of the time."""
     T = len(image)
     # image plane, unit = image height, y up
     p = np.stack([image[..., 0] * aspect, -image[..., 1]], axis=-1)
@@ -65,8 +84,9 @@ def _signals(image: np.ndarray, world: np.ndarray, aspect: float) -> dict[str, n
     trunk = sh - hip
     s: dict[str, np.ndarray] = {}
     # whole-body translation in the image (relative to the video's median, torso lengths)
-    for name, q in (("hip", hip), ("shoulder", sh), ("wrist", wrist), ("ankle", ankle), ("nose", nose)):
-        s[f"img_{name}_y"] = (q[:, 1] - np.median(q[:, 1])) / torso_img
+    ys = np.stack([hip[:, 1], sh[:, 1], wrist[:, 1], ankle[:, 1], nose[:, 1]])
+    for name, y, med in zip(("hip", "shoulder", "wrist", "ankle", "nose"), ys, np.median(ys, axis=1)):
+        s[f"img_{name}_y"] = (y - med) / torso_img
     # where things are relative to the hips, in the image (knees above hips: decline bench, leg raises)
     for name, q in (("shoulder", sh), ("wrist", wrist), ("knee", knee), ("ankle", ankle), ("nose", nose)):
         s[f"img_{name}_above_hip"] = (q[:, 1] - hip[:, 1]) / torso_img
@@ -85,25 +105,20 @@ def _signals(image: np.ndarray, world: np.ndarray, aspect: float) -> dict[str, n
     up = np.array([0.0, 1.0, 0.0])
     s["trunk_pitch"] = np.arccos(np.clip((_unit(wsh - whip) * up).sum(-1), -1, 1))
     # canonical positions of the limbs' ends relative to the hip centre (torso lengths); x as half-spread
-    for name in ("wrist", "elbow", "knee", "ankle", "index"):
-        lft, rgt = _pair(w, name)
-        s[f"w_{name}_y"] = ((lft[:, 1] + rgt[:, 1]) / 2 - whip[:, 1]) / torso
-        s[f"w_{name}_z"] = ((lft[:, 2] + rgt[:, 2]) / 2 - whip[:, 2]) / torso
-        s[f"w_{name}_spread"] = (rgt[:, 0] - lft[:, 0]) / 2 / torso
-        s[f"w_{name}_lr_diff"] = np.linalg.norm((lft - whip) - (rgt - whip) * np.array([-1, 1, 1]), axis=-1) / torso
+    lft, rgt, wh = w[:, _LIMB_LEFT], w[:, _LIMB_RIGHT], whip[:, None]          # (T, limbs, 3): all limbs at once
+    height = ((lft[..., 1] + rgt[..., 1]) / 2 - wh[..., 1]) / torso
+    depth = ((lft[..., 2] + rgt[..., 2]) / 2 - wh[..., 2]) / torso
+    spread = (rgt[..., 0] - lft[..., 0]) / 2 / torso
+    lr_diff = np.linalg.norm((lft - wh) - (rgt - wh) * np.array([-1, 1, 1]), axis=-1) / torso
+    for i, name in enumerate(_LIMBS):
+        s[f"w_{name}_y"], s[f"w_{name}_z"] = height[:, i], depth[:, i]
+        s[f"w_{name}_spread"], s[f"w_{name}_lr_diff"] = spread[:, i], lr_diff[:, i]
     lw, rw = _pair(w, "wrist")
     s["wrist_gap"] = np.linalg.norm(lw - rw, axis=-1) / shoulder_w
-    # joint angles (3D world), both sides summed and differenced
-    angles = {
-        "elbow": ("shoulder", "elbow", "wrist"),
-        "knee": ("hip", "knee", "ankle"),
-        "hip": ("shoulder", "hip", "knee"),
-        "shoulder": ("hip", "shoulder", "elbow"),
-        "wrist": ("elbow", "wrist", "index"),
-    }
-    for name, (a, b, c) in angles.items():
-        la = _angle(w[:, I[f"left_{a}"]], w[:, I[f"left_{b}"]], w[:, I[f"left_{c}"]])
-        ra = _angle(w[:, I[f"right_{a}"]], w[:, I[f"right_{b}"]], w[:, I[f"right_{c}"]])
+    # joint angles (3D world), both sides summed and differenced; every joint and side in one call
+    angles = _angle(w[:, _ANGLE_POINTS[0]], w[:, _ANGLE_POINTS[1]], w[:, _ANGLE_POINTS[2]])     # (T, 2 x joints)
+    for k, name in enumerate(_ANGLES):
+        la, ra = angles[:, 2 * k], angles[:, 2 * k + 1]
         s[f"ang_{name}"] = (la + ra) / 2
         s[f"ang_{name}_lr_diff"] = np.abs(la - ra)
         s[f"_ang_{name}_l"], s[f"_ang_{name}_r"] = la, ra
@@ -121,16 +136,17 @@ def _signals(image: np.ndarray, world: np.ndarray, aspect: float) -> dict[str, n
     return s
 
 
-def _corr(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson correlation; 0 where either signal is (nearly) constant. Written out: ``np.corrcoef`` costs more
-    than the rest of a descriptor here."""
-    if len(a) < 3:
-        return 0.0
-    da, db = a - a.mean(), b - b.mean()
-    saa, sbb = float(da @ da), float(db @ db)
-    if saa < 1e-12 * len(a) or sbb < 1e-12 * len(b):
-        return 0.0
-    return float(np.clip((da @ db) / np.sqrt(saa * sbb), -1.0, 1.0))
+def _corrs(a: np.ndarray, b: np.ndarray) -> list[float]:
+    """Pearson correlation of each row pair of ``(k, T)`` signals; 0 where either is (nearly) constant or T < 3.
+    Written out for all pairs at once: ``np.corrcoef`` per pair cost more than the rest of a descriptor."""
+    k, n = a.shape
+    if n < 3:
+        return [0.0] * k
+    da, db = a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True)
+    saa, sbb = np.einsum("ij,ij->i", da, da), np.einsum("ij,ij->i", db, db)
+    ok = (saa >= 1e-12 * n) & (sbb >= 1e-12 * n)
+    r = np.einsum("ij,ij->i", da, db) / np.sqrt(np.where(ok, saa * sbb, 1.0))
+    return np.where(ok, np.clip(r, -1.0, 1.0), 0.0).tolist()
 
 
 # Pairs read together: (name, a, b) -> correlation of a and b, and span(a) / (span(a) + span(b)).
@@ -154,6 +170,8 @@ _AT_BOTTOM = (
     ("shoulder_at_elbow_bent", "ang_shoulder", "ang_elbow"),
 )
 
+_SYNC = ("elbow", "knee", "hip", "shoulder")   # joints whose left/right angles are correlated
+
 _PER_SIGNAL = ("mean", "sd", "p10", "p90")
 
 
@@ -162,7 +180,7 @@ def _names() -> tuple[str, ...]:
     names = [f"{k}:{st}" for k in dummy if not k.startswith("_") for st in _PER_SIGNAL]
     names += [f"{n}:{what}" for n, _, _ in _COUPLED for what in ("corr", "share")]
     names += [f"{n}" for n, _, _ in _AT_BOTTOM]
-    names += [f"sync_{j}" for j in ("elbow", "knee", "hip", "shoulder")]
+    names += [f"sync_{j}" for j in _SYNC]
     names += ["dominant_period_s", "periodicity"]
     return tuple(names)
 
@@ -208,14 +226,15 @@ def kinematic_descriptors(landmarks: np.ndarray, world: np.ndarray | None, *, as
     out = np.stack([m.mean(axis=1), m.std(axis=1), p10, p90], axis=1).ravel().tolist()
     row = {k: i for i, k in enumerate(names)}
     span = {k: float(p90[i] - p10[i]) for k, i in row.items()}
-    for _, a, b in _COUPLED:
+    pairs = [(s[a], s[b]) for _, a, b in _COUPLED] + [(s[f"_ang_{j}_l"], s[f"_ang_{j}_r"]) for j in _SYNC]
+    corr = _corrs(np.stack([a for a, _ in pairs]), np.stack([b for _, b in pairs]))
+    for (_, a, b), r in zip(_COUPLED, corr):
         sa, sb = span[a], span[b]
-        out += [_corr(s[a], s[b]), sa / max(sa + sb, _EPS)]
+        out += [r, sa / max(sa + sb, _EPS)]
     for _, read, where in _AT_BOTTOM:
         low = s[where] <= p20[row[where]]
         out.append(float(s[read][low].mean()))
-    for j in ("elbow", "knee", "hip", "shoulder"):
-        out.append(_corr(s[f"_ang_{j}_l"], s[f"_ang_{j}_r"]))
+    out += corr[len(_COUPLED):]                # left/right synchrony of each joint
     # tempo of the most-moving joint angle
     moving = max(("ang_elbow", "ang_knee", "ang_hip", "ang_shoulder", "img_hip_y"), key=lambda k: span[k] /
                  (1.0 if k.startswith("ang") else 4.0))
