@@ -248,10 +248,11 @@ def _check_graph(config: dict) -> dict[str, dict]:
         need(inner.get("activation") == "tanh" and inner.get("recurrent_activation") == "sigmoid"
              and inner.get("use_bias", True) and inner.get("return_sequences") and not inner.get("go_backwards")
              and not inner.get("stateful") and not inner.get("time_major"), f"{name}: unsupported LSTM options")
-    for name in ("ln1", "ln2", "ln_attn", "bn0", "bn1"):
+    last_axis = {"ln1": 2, "ln2": 2, "ln_attn": 2, "bn0": 1, "bn1": 1}     # rank 3 (time, features) / rank 2
+    for name, axis in last_axis.items():
         cfg = by_name[name]
         need(cfg.get("center", True) and cfg.get("scale", True), f"{name}: center/scale off")
-        need(cfg.get("axis") in ([2], [-1], 2, -1, [1], 1), f"{name}: axis {cfg.get('axis')}")
+        need(cfg.get("axis") in ([axis], [-1], axis, -1), f"{name}: normalises over axis {cfg.get('axis')}")
     mha = by_name["mha"]
     need(mha.get("use_bias", True) and mha.get("attention_axes") in (None, [1], (1,)) and mha.get("output_shape") is None
          and (mha.get("value_dim") in (None, mha.get("key_dim"))), "mha: unsupported attention options")
