@@ -11,7 +11,8 @@ Composition (the video half is the *same* stage as ``extract``, not a copy):
 With ``--features URI`` the pose half is skipped: a few extraction shard files make one block, and one model actor
 per core reads them itself (:class:`ScoreFeatureFiles`, only the columns the model needs) and scores 32 videos per
 model call. ``--no-analysis`` leaves out the per-video analysis (reps, segments, range of motion), more than half of
-scoring's time from features.
+scoring's time from features. ``--no-window-columns`` leaves the per-window columns empty, so the sequence network
+is not run where it cannot change a label (a model whose statistics member decides alone, as the shipped one).
 
 The preprocessing always comes from the model's manifest (its contract): raw video is decoded and tracked exactly as
 the model's training data were, and feature shards made any other way are refused.
@@ -93,6 +94,9 @@ def add_arguments(p) -> None:
                    help="labels only: leave the reps, segments and range of motion columns empty "
                         "(re-labelling an archive with a new model from its features: about half the time, "
                         "docs/performance.md)")
+    p.add_argument("--no-window-columns", action="store_true",
+                   help="leave window_labels and window_confidences empty, and skip the sequence network where it "
+                        "cannot change a label (the shipped model's statistics member decides alone)")
     p.add_argument("--videos-per-shard", type=positive_int, default=VIDEOS_PER_SHARD)
     p.add_argument("--retry-failed", action="store_true",
                    help="redo videos whose prediction row has status 'error'; final statuses are kept")
@@ -134,15 +138,17 @@ class ModelActor:
     (``uncertain``, with the reason); only videos without any usable frame (unreadable, no person) get none.
     """
 
-    def __init__(self, model_uri: str, uncertain_below: float, analysis: bool = True):
+    def __init__(self, model_uri: str, uncertain_below: float, analysis: bool = True, window_columns: bool = True):
         from ..model.artifacts import load_model_dir
 
         self.model = load_model_dir(model_uri)
         self.uncertain_below = float(uncertain_below)
         self.analysis = bool(analysis)
+        self.window_columns = bool(window_columns)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         from ..features.descriptors import landmark_kinematics, shot_descriptors
+        from ..model.windows import make_windows
 
         meta = batch.select(["uri", "video_id", "label", "status", "error", "preprocessing", "shard", "width", "height",
                              "sample_fps", "fps"]).to_pylist()
@@ -151,7 +157,7 @@ class ModelActor:
         frame_index, feature_frame = batch.column("frame_index"), batch.column("feature_frame")
         shots = batch.column("shot_start") if "shot_start" in batch.column_names else None
         hands = {c: batch.column(c) if c in batch.column_names else None for c in HAND_COLUMNS}
-        out, inputs, which, arrays, per_shot, grips = [], [], [], {}, [], []
+        out, inputs, which, arrays, per_shot, grips, n_windows = [], [], [], {}, [], [], []
         for i, row in enumerate(meta):
             pred = _row_from(row, self.model.run_uri, self.model.contract.feature_version)
             pred["shard"] = row["shard"]
@@ -163,6 +169,8 @@ class ModelActor:
                                           fps=float(row["sample_fps"]))
                 seg = segs[i].values.to_numpy(zero_copy_only=False).astype(np.int32)
                 inputs.append((f, seg, kin))
+                # counted here, not from the network's output, which --no-window-columns may skip
+                n_windows.append(len(make_windows(f, seg, self.model.contract.windows)) if len(f) else 0)
                 which.append(i)
                 arrays[i] = dict(features=f, segments=seg, landmarks=lm, world=wl,
                                  feature_frame=_ints(feature_frame[i]), frame_index=_ints(frame_index[i]),
@@ -173,10 +181,10 @@ class ModelActor:
                 arrays[i]["grip"] = row_grip({c: None if v is None else v[i].as_py() for c, v in hands.items()},
                                              (lm, wl))
                 grips.append(arrays[i]["grip"])
-        decisions, window_probs = self.model.decide_videos(inputs, shots=per_shot, grips=grips) if inputs \
-            else ([], [])
+        decisions, window_probs = self.model.decide_videos(inputs, shots=per_shot, grips=grips,
+                                                           window_probs=self.window_columns) if inputs else ([], [])
         classes = self.model.classes
-        for i, d, p in zip(which, decisions, window_probs):
+        for i, d, p, windows in zip(which, decisions, window_probs, n_windows):
             pred = out[i]
             if d is None:  # no window and no statistics member: nothing can answer
                 if pred["status"] in schema.USABLE_STATUSES:
@@ -185,15 +193,17 @@ class ModelActor:
             reasons = []
             if d.confidence < self.uncertain_below:
                 reasons.append(f"confidence {d.confidence:.2f} < {self.uncertain_below}")
-            if len(p) == 0:
+            if windows == 0:
                 reasons.append("too few usable frames for the sequence network: per-video statistics only")
             if pred["status"] != schema.STATUS_OK:
                 reasons.append(f"extraction status {pred['status']}")
+            if not self.window_columns:
+                p = p[:0]       # the network may still have run (a model whose network has a say): not shown
             pred.update(
                 predicted_label=classes[d.label], confidence=float(d.confidence), uncertain=bool(reasons),
                 uncertain_reason="; ".join(reasons) or None, members=d.members,
                 top3_labels=[classes[c] for c, _ in d.top3], top3_scores=[float(x) for _, x in d.top3],
-                num_windows=int(len(p)), window_labels=[classes[c] for c in p.argmax(1)],
+                num_windows=windows, window_labels=[classes[c] for c in p.argmax(1)],
                 window_confidences=[float(x) for x in p.max(1)],
             )
             pred.update(not_exercise_columns(self.model, d))
@@ -268,9 +278,10 @@ class ScoreFeatureFiles:
     Blocks are sized in videos, not files: with one video per file, eight files per block gave 3,272 windows/s.
     """
 
-    def __init__(self, shard_of: dict[str, str], model_uri: str, uncertain_below: float, analysis: bool = True):
+    def __init__(self, shard_of: dict[str, str], model_uri: str, uncertain_below: float, analysis: bool = True,
+                 window_columns: bool = True):
         self.shard_of = shard_of
-        self.model = ModelActor(model_uri, uncertain_below, analysis)
+        self.model = ModelActor(model_uri, uncertain_below, analysis, window_columns)
 
     def __call__(self, batch: dict) -> pa.Table:
         table = read_feature_files([str(u) for files in batch["files"] for u in files], self.shard_of)
@@ -300,6 +311,7 @@ def run_score(
     labels: str = LABELS_AUTO,
     uncertain_below: float = UNCERTAIN_BELOW,
     analysis: bool = True,
+    window_columns: bool = True,
     write_csv: bool = False,
     videos_per_shard: int = VIDEOS_PER_SHARD,
     retry_failed: bool = False,
@@ -352,7 +364,8 @@ def run_score(
             ds = ray.data.from_items([{"files": b} for b in blocks], override_num_blocks=len(blocks))
             ds = ds.map_batches(
                 ScoreFeatureFiles, fn_constructor_kwargs=dict(shard_of=shard_of, model_uri=model_dir,
-                                                              uncertain_below=uncertain_below, analysis=analysis),
+                                                              uncertain_below=uncertain_below, analysis=analysis,
+                                                              window_columns=window_columns),
                 batch_size=1, batch_format="numpy", num_cpus=1, compute=ray.data.ActorPoolStrategy(size=model_actors),
             )
         elif plan.shards:
@@ -368,7 +381,7 @@ def run_score(
             # a shard's predictions are written as soon as its videos are through pose.
             ds = ds.map_batches(
                 ModelActor, fn_constructor_kwargs=dict(model_uri=model_dir, uncertain_below=uncertain_below,
-                                                       analysis=analysis),
+                                                       analysis=analysis, window_columns=window_columns),
                 batch_size=None, batch_format="pyarrow", num_cpus=0,
                 compute=ray.data.ActorPoolStrategy(min_size=1, max_size=2),
             )
@@ -454,7 +467,8 @@ def print_summary(s: dict) -> None:
 def run(args) -> int:
     summary = run_score(
         args.output, input_uri=args.input, features_uri=args.features, model_uri=args.model,
-        labels=args.labels, uncertain_below=args.uncertain_below, analysis=not args.no_analysis, write_csv=args.csv,
+        labels=args.labels, uncertain_below=args.uncertain_below, analysis=not args.no_analysis,
+        window_columns=not args.no_window_columns, write_csv=args.csv,
         videos_per_shard=args.videos_per_shard, retry_failed=args.retry_failed, max_actors=args.max_actors,
         address=args.address, num_cpus=args.num_cpus, progress=not args.no_progress,
     )

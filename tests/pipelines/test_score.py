@@ -204,6 +204,41 @@ def test_labels_only_scoring_gives_the_same_labels_without_the_analysis(model_ru
             assert (r["predicted_label"], r["confidence"]) == (full[uri]["predicted_label"], full[uri]["confidence"])
 
 
+def test_without_window_columns_labels_are_the_same_and_the_network_is_not_run(model_run, tmp_path):
+    from exercise_classifier.pipelines.score import ModelActor, default_model_uri, read_feature_files
+
+    rows = synthdata.synthetic_rows(classes=("squat", "push-up", "lateral raise"), per_class=2, seed=7)
+    features = synthdata.write_shards(rows, tmp_path / "features", per_shard=2)
+    # the shipped model, whose statistics member decides alone: the network only fills the window columns
+    files = [str(f) for f in sorted(Path(features).glob("*.parquet"))]
+    table = read_feature_files(files, {r["uri"]: "s" for r in rows})
+    full = ModelActor(default_model_uri(), 0.5, analysis=False)
+    lean = ModelActor(default_model_uri(), 0.5, analysis=False, window_columns=False)
+    assert lean.model.stats_weight == 1.0
+    windows_seen = []
+    network = lean.model.network
+    lean.model.network = lambda x: windows_seen.append(len(x)) or network(x)      # a spy: the real network
+    a, b = full(table).to_pylist(), lean(table).to_pylist()
+    assert windows_seen == [] and len(a) == len(b) == 6
+    same = ("uri", "predicted_label", "confidence", "top3_labels", "top3_scores", "uncertain", "uncertain_reason",
+            "num_windows", "not_an_exercise_score")
+    for r, q in zip(a, b):
+        assert {k: q[k] for k in same} == {k: r[k] for k in same}
+        assert r["num_windows"] > 0 and len(r["window_labels"]) == len(r["window_confidences"]) == r["num_windows"]
+        assert q["window_labels"] == [] and q["window_confidences"] == []
+    # through the job and the CLI's option, with a model whose network has a say: same labels, columns empty
+    run_score(str(tmp_path / "full"), features_uri=features, model_uri=model_run, analysis=False, progress=False)
+    run_score(str(tmp_path / "lean"), features_uri=features, model_uri=model_run, analysis=False,
+              window_columns=False, progress=False)
+    full_rows = {r["uri"]: r for r in storage.read_parquet_dir(str(tmp_path / "full")).to_pylist()}
+    lean_rows = {r["uri"]: r for r in storage.read_parquet_dir(str(tmp_path / "lean")).to_pylist()}
+    assert set(full_rows) == set(lean_rows) and len(lean_rows) == 6
+    for uri, q in lean_rows.items():
+        assert (q["predicted_label"], q["confidence"], q["num_windows"]) == \
+            (full_rows[uri]["predicted_label"], full_rows[uri]["confidence"], full_rows[uri]["num_windows"])
+        assert q["window_labels"] == [] and full_rows[uri]["window_labels"]
+
+
 def test_feature_shards_of_an_older_schema_score_beside_new_ones(model_run, tmp_path):
     import pyarrow.parquet as pq
 
