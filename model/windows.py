@@ -40,6 +40,21 @@ def window_starts(n: int, length: int, stride: int) -> list[int]:
     return starts
 
 
+def window_spans(segments: np.ndarray, cfg: WindowSettings = WindowSettings()) -> list[tuple[int, int]]:
+    """``(first frame, frames taken)`` of each window over ``(N,)`` segment ids: within a run of one segment, a
+    window every ``stride`` frames plus one ending at the run's end; a run shorter than ``length`` but at least
+    ``min_length`` gives one window (padded with its last frame by :func:`make_windows`). One rule for making the
+    windows and for counting them without building them."""
+    spans: list[tuple[int, int]] = []
+    for a, b in segment_bounds(segments):
+        n = b - a
+        if n >= cfg.length:
+            spans.extend((a + s, cfg.length) for s in window_starts(n, cfg.length, cfg.stride))
+        elif n >= max(1, cfg.min_length):
+            spans.append((a, n))
+    return spans
+
+
 def make_windows(features: np.ndarray, segments: np.ndarray | None, cfg: WindowSettings = WindowSettings()) -> np.ndarray:
     """``(N, F)`` frames (+ ``(N,)`` segment ids) -> ``(W, length, F)`` float32 windows (``W`` may be 0)."""
     features = np.asarray(features, dtype=np.float32)
@@ -52,14 +67,9 @@ def make_windows(features: np.ndarray, segments: np.ndarray | None, cfg: WindowS
     if len(segments) != len(features):
         raise ValueError(f"{len(segments)} segment ids for {len(features)} frames")
     out: list[np.ndarray] = []
-    for a, b in segment_bounds(segments):
-        seg = features[a:b]
-        n = b - a
-        if n >= cfg.length:
-            out.extend(seg[s:s + cfg.length] for s in window_starts(n, cfg.length, cfg.stride))
-        elif n >= max(1, cfg.min_length):
-            pad = np.repeat(seg[-1:], cfg.length - n, axis=0)
-            out.append(np.concatenate([seg, pad], axis=0))
+    for a, n in window_spans(segments, cfg):
+        w = features[a:a + n]
+        out.append(w if n == cfg.length else np.concatenate([w, np.repeat(w[-1:], cfg.length - n, axis=0)], axis=0))
     if not out:
         return np.zeros((0, cfg.length, n_feat), np.float32)
     return np.stack(out).astype(np.float32, copy=False)

@@ -148,7 +148,7 @@ class ModelActor:
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         from ..features.descriptors import landmark_kinematics, shot_descriptors
-        from ..model.windows import make_windows
+        from ..model.windows import window_spans
 
         meta = batch.select(["uri", "video_id", "label", "status", "error", "preprocessing", "shard", "width", "height",
                              "sample_fps", "fps"]).to_pylist()
@@ -169,8 +169,8 @@ class ModelActor:
                                           fps=float(row["sample_fps"]))
                 seg = segs[i].values.to_numpy(zero_copy_only=False).astype(np.int32)
                 inputs.append((f, seg, kin))
-                # counted here, not from the network's output, which --no-window-columns may skip
-                n_windows.append(len(make_windows(f, seg, self.model.contract.windows)) if len(f) else 0)
+                # counted, not built (decide_videos builds them where the network runs; --no-window-columns may skip it)
+                n_windows.append(len(window_spans(seg, self.model.contract.windows)))
                 which.append(i)
                 arrays[i] = dict(features=f, segments=seg, landmarks=lm, world=wl,
                                  feature_frame=_ints(feature_frame[i]), frame_index=_ints(frame_index[i]),
