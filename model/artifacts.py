@@ -197,8 +197,18 @@ class LoadedModel:
         shape = (self.contract.windows.length, self.contract.n_features)
         if windows.ndim != 3 or windows.shape[1:] != shape:
             raise ValueError(f"windows must be (N, {shape[0]}, {shape[1]}), got {windows.shape}")
-        x = self.contract.scaler.transform(windows)
-        return np.concatenate([self.network(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        n = len(windows)
+        return self.predict_frames(windows.reshape(n * shape[0], shape[1]),
+                                   np.arange(n * shape[0]).reshape(n, shape[0]), batch_size)
+
+    def predict_frames(self, frames: np.ndarray, index: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """``(M, F)`` raw frames and ``(N, window_length)`` frame numbers of each window
+        (:func:`.windows.window_index`) -> ``(N, n_classes)``: the windows ``frames[index]`` without building them,
+        each frame scaled (and, in numpy, projected into the first layer) once."""
+        index = np.asarray(index, np.int64)
+        if len(index) == 0:
+            return np.zeros((0, len(self.classes)), np.float32)
+        return self.network.predict_indexed(self.contract.scaler.transform(frames), index, batch_size)
 
     def predict_video(self, features: np.ndarray, segments: np.ndarray | None, kinematics: np.ndarray):
         """One video's per-frame features -> the model's :class:`.voting.Decision` (None: nothing could answer)."""
@@ -220,16 +230,18 @@ class LoadedModel:
         """
         from ..features.descriptors import video_descriptors
         from .voting import decide
-        from .windows import make_windows
+        from .windows import checked_segments, window_index
 
         network_decides = self.stats is None or self.stats_weight < 1.0
-        empty = np.zeros((0, self.contract.windows.length, self.contract.n_features), np.float32)
-        chunks = [make_windows(f, s, self.contract.windows) if len(f) and (window_probs or network_decides) else empty
-                  for f, s, _ in videos]
-        flat = np.concatenate(chunks) if chunks else np.zeros((0, 1, 1), np.float32)
-        probs = self.predict_windows(flat) if len(flat) else np.zeros((0, len(self.classes)), np.float32)
-        bounds = np.cumsum([0] + [len(c) for c in chunks])
-        window_probs = [probs[bounds[i]:bounds[i + 1]] for i in range(len(chunks))]
+        length = self.contract.windows.length
+        run = [i for i, (f, _, _) in enumerate(videos) if len(f) and (window_probs or network_decides)]
+        index = {i: window_index(checked_segments(videos[i][0], videos[i][1]), self.contract.windows) for i in run}
+        offsets = np.cumsum([0] + [len(videos[i][0]) for i in run])
+        probs = self.predict_frames(np.concatenate([videos[i][0] for i in run]) if run else np.zeros((0, 1)),
+                                    np.concatenate([index[i] + o for i, o in zip(run, offsets)] or
+                                                   [np.zeros((0, length), np.int64)]))
+        bounds = np.cumsum([0] + [len(index.get(i, ())) for i in range(len(videos))])
+        window_probs = [probs[bounds[i]:bounds[i + 1]] for i in range(len(videos))]
         stats_probs: list = [None] * len(videos)
         not_exercise: list = [None] * len(videos)
         if self.stats is not None:

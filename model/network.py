@@ -77,6 +77,14 @@ class KerasPredictor:
 
         return np.asarray(self.model.predict_on_batch(x), np.float32)
 
+    def predict_indexed(self, frames, index, batch_size: int = 256):
+        """As :meth:`.numpy_network.NumpyNetwork.predict_indexed`: the windows ``frames[index]``, built here."""
+        import numpy as np
+
+        if len(index) == 0:
+            return np.zeros((0, self.model.output_shape[-1]), np.float32)
+        return np.concatenate([self(frames[index[i:i + batch_size]]) for i in range(0, len(index), batch_size)])
+
 
 def load_predictor(path: str, engine: str = "auto"):
     """A ``.keras`` file -> a callable ``(N, T, F)`` scaled windows -> ``(N, n_classes)`` probabilities.

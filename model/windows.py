@@ -55,24 +55,34 @@ def window_spans(segments: np.ndarray, cfg: WindowSettings = WindowSettings()) -
     return spans
 
 
+def window_index(segments: np.ndarray, cfg: WindowSettings = WindowSettings()) -> np.ndarray:
+    """``(W, length)`` frame numbers of each window (:func:`window_spans`; a short run's last frame repeated as its
+    padding). ``features[window_index(...)]`` are the windows: the network can then work on each frame once
+    (:meth:`.numpy_network.NumpyNetwork.predict_indexed`) although every frame lies in about three windows."""
+    spans = window_spans(segments, cfg)
+    if not spans:
+        return np.zeros((0, cfg.length), np.int64)
+    start = np.array([a for a, _ in spans], np.int64)[:, None]
+    last = np.array([n - 1 for _, n in spans], np.int64)[:, None]
+    return start + np.minimum(np.arange(cfg.length, dtype=np.int64)[None, :], last)
+
+
 def make_windows(features: np.ndarray, segments: np.ndarray | None, cfg: WindowSettings = WindowSettings()) -> np.ndarray:
     """``(N, F)`` frames (+ ``(N,)`` segment ids) -> ``(W, length, F)`` float32 windows (``W`` may be 0)."""
     features = np.asarray(features, dtype=np.float32)
-    if features.ndim != 2:
-        raise ValueError(f"features must be (frames, features), got shape {features.shape}")
-    n_feat = features.shape[1]
+    return features[window_index(checked_segments(features, segments), cfg)]
+
+
+def checked_segments(features: np.ndarray, segments: np.ndarray | None) -> np.ndarray:
+    """A video's segment ids, checked against its ``(N, F)`` frames (None: one segment)."""
+    if np.ndim(features) != 2:
+        raise ValueError(f"features must be (frames, features), got shape {np.shape(features)}")
     if segments is None:
-        segments = np.zeros(len(features), np.int32)
+        return np.zeros(len(features), np.int32)
     segments = np.asarray(segments)
     if len(segments) != len(features):
         raise ValueError(f"{len(segments)} segment ids for {len(features)} frames")
-    out: list[np.ndarray] = []
-    for a, n in window_spans(segments, cfg):
-        w = features[a:a + n]
-        out.append(w if n == cfg.length else np.concatenate([w, np.repeat(w[-1:], cfg.length - n, axis=0)], axis=0))
-    if not out:
-        return np.zeros((0, cfg.length, n_feat), np.float32)
-    return np.stack(out).astype(np.float32, copy=False)
+    return segments
 
 
 def windows_for_videos(videos, cfg: WindowSettings = WindowSettings()) -> tuple[np.ndarray, np.ndarray]:

@@ -111,3 +111,33 @@ print(type(m.network).__name__, d is not None, sorted(k for k in sys.modules if 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[-2] == "NumpyNetwork True []"
+
+
+def test_windows_given_as_frame_numbers_match_the_built_windows_in_both_engines():
+    """Scoring hands the network each video's frames once and the windows as frame numbers (the first layer's input
+    projection is then done per frame, not per window): the probabilities are those of the built windows."""
+    from exercise_classifier.contract import WindowSettings
+    from exercise_classifier.model.windows import make_windows, window_index
+
+    rng = np.random.default_rng(3)
+    cfg = WindowSettings(20, 6, 10)
+    frames, index, offset = [], [], 0
+    for n, cuts in ((57, [0] * 20 + [1] * 25 + [2] * 12), (12, [0] * 12), (9, [0] * 9), (40, [0] * 40)):
+        f = rng.normal(size=(n, 83)).astype(np.float32)
+        seg = np.array(cuts[:n])
+        assert np.array_equal(f[window_index(seg, cfg)], make_windows(f, seg, cfg))
+        frames.append(f)
+        index.append(window_index(seg, cfg) + offset)
+        offset += n
+    frames, index = np.concatenate(frames), np.concatenate(index)
+    assert len(index) == (1 + 2 + 1) + 1 + 0 + 5   # the 9-frame video gives none (min_length 10)
+    built = frames[index]
+    for engine in ("numpy", "keras"):
+        net = load_predictor(str(DEFAULT), engine)
+        want = net(built)
+        for batch in (1, 4, 256):                    # batches split the windows, never the frames' projection
+            got = net.predict_indexed(frames, index, batch_size=batch)
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+        assert net.predict_indexed(frames, index[:0]).shape == (0, want.shape[1])
+    with pytest.raises(ValueError, match=r"\(N, 20\)"):
+        load_predictor(str(DEFAULT), "numpy").predict_indexed(frames, index[:, :19])
