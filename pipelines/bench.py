@@ -423,7 +423,7 @@ def _pipeline_run(clip_dir: str, out: str, cpus: int, videos_per_shard: int = 1)
 
 
 def _score_run(cpus: int, out: str, *, input_uri: str | None = None, features_uri: str | None = None,
-               analysis: bool = True) -> dict:
+               analysis: bool = True, window_columns: bool = True) -> dict:
     import ray
 
     from .runtime import ray_session
@@ -432,7 +432,7 @@ def _score_run(cpus: int, out: str, *, input_uri: str | None = None, features_ur
     with ray_session(None, cpus):
         t0 = time.perf_counter()
         summary = run_score(out, input_uri=input_uri, features_uri=features_uri, labels="none", progress=False,
-                            analysis=analysis)
+                            analysis=analysis, window_columns=window_columns)
         wall = time.perf_counter() - t0
     ray.shutdown()
     windows = sum(int(n or 0) for n in storage.read_parquet_dir(out, columns=["num_windows"])["num_windows"]
@@ -471,16 +471,18 @@ def replicate_features(features_uri: str, copies: int, dst: str) -> str:
 
 
 def score_from_features(features_uri: str, copies: int, cpus: int, tmp: str) -> dict:
-    """``score`` from features on the library's shards (1x) and on ``copies`` of them, with the per-video analysis
-    (the default job) and labels only (``--no-analysis``). The difference of the two sizes is the steady rate:
-    Ray's and TensorFlow's start-up cancel out."""
+    """``score`` from features on the library's shards (1x) and on ``copies`` of them, in three jobs: with the
+    per-video analysis (the default), labels only (``--no-analysis``), and labels only without the per-window
+    columns (``--no-analysis --no-window-columns``: the network runs only where it can change a label). The
+    difference of the two sizes is the steady rate: Ray's and the model's start-up cancel out."""
     big_uri = replicate_features(features_uri, copies, os.path.join(tmp, f"features-copies-{copies}"))
     out = {}
-    for analysis in (True, False):
-        key = "with_analysis" if analysis else "labels_only"
+    jobs = {"with_analysis": {}, "labels_only": {"analysis": False},
+            "labels_only_no_window_columns": {"analysis": False, "window_columns": False}}
+    for key, options in jobs.items():
         log.info("bench: score from features (%s), library and %d copies", key, copies)
-        small = _score_run(cpus, os.path.join(tmp, f"pred-{key}-1"), features_uri=features_uri, analysis=analysis)
-        big = _score_run(cpus, os.path.join(tmp, f"pred-{key}-{copies}"), features_uri=big_uri, analysis=analysis)
+        small = _score_run(cpus, os.path.join(tmp, f"pred-{key}-1"), features_uri=features_uri, **options)
+        big = _score_run(cpus, os.path.join(tmp, f"pred-{key}-{copies}"), features_uri=big_uri, **options)
         extra_w, extra_s = big["windows"] - small["windows"], big["wall_s"] - small["wall_s"]
         out[key] = {"library": small, "copies": copies, "large": big,
                     "steady_windows_per_s": round(extra_w / extra_s, 1) if extra_s > 0 else None,
@@ -712,6 +714,8 @@ def run_bench(input_uri: str | None = None, *, max_clips: int = 22, cpus: int | 
         # the default job (labels + reps, segments, range of motion); labels only: score --no-analysis
         "score_windows_per_s": sff["with_analysis"]["steady_windows_per_s"],
         "score_labels_only_windows_per_s": sff["labels_only"]["steady_windows_per_s"],
+        "score_labels_only_no_window_columns_windows_per_s":
+            sff["labels_only_no_window_columns"]["steady_windows_per_s"],
         "score_windows_per_s_incl_start_up": sff["with_analysis"]["large"]["windows_per_s"],
         "score_raw_frames_per_s": round(full["sampled_frames"] / result["score_raw_video"]["wall_s"], 1),
     })
