@@ -23,6 +23,7 @@ def test_process_memory_is_read_from_proc():
 
 def test_limits_count_every_frame_of_every_process(synth_library, tmp_path):
     from exercise_classifier.contract import Preprocessing
+    from exercise_classifier.errors import UserError
     from exercise_classifier.pipelines.bench import measure_limits
 
     clips = sorted(str(p) for p in synth_library.rglob("*.mp4"))
@@ -34,6 +35,11 @@ def test_limits_count_every_frame_of_every_process(synth_library, tmp_path):
     # Hands runs inside the limit as in the pipeline (where a wrist is seen), its cost reported apart
     assert 0 < out["hands_runs_per_sampled_frame"] <= 1 and out["hands_ms_per_run"] > 0
     assert 0 < out["hands_share_of_limit_time"] < 1
+    # the bench measures the pose-only limit again after the pipeline's run (the machine's speed drifts): that one only
+    again = measure_limits(clips[:2], 2, 12, Preprocessing(), str(tmp_path), modes=("pose",))
+    assert again["pose_only_frames"] == 24 and "decode_pose_frames" not in again
+    with pytest.raises(UserError, match="modes"):
+        measure_limits(clips[:2], 2, 12, Preprocessing(), str(tmp_path), modes=("decode",))
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
