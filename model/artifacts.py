@@ -230,17 +230,15 @@ class LoadedModel:
         """
         from ..features.descriptors import video_descriptors
         from .voting import decide
-        from .windows import checked_segments, window_index
+        from .windows import stacked_window_index
 
         network_decides = self.stats is None or self.stats_weight < 1.0
-        length = self.contract.windows.length
-        run = [i for i, (f, _, _) in enumerate(videos) if len(f) and (window_probs or network_decides)]
-        index = {i: window_index(checked_segments(videos[i][0], videos[i][1]), self.contract.windows) for i in run}
-        offsets = np.cumsum([0] + [len(videos[i][0]) for i in run])
-        probs = self.predict_frames(np.concatenate([videos[i][0] for i in run]) if run else np.zeros((0, 1)),
-                                    np.concatenate([index[i] + o for i, o in zip(run, offsets)] or
-                                                   [np.zeros((0, length), np.int64)]))
-        bounds = np.cumsum([0] + [len(index.get(i, ())) for i in range(len(videos))])
+        todo = [i for i, (f, _, _) in enumerate(videos) if len(f)] if window_probs or network_decides else []
+        frames, index, counts = stacked_window_index([videos[i][:2] for i in todo], self.contract.windows)
+        probs = self.predict_frames(frames, index)
+        per_video = np.zeros(len(videos), np.int64)
+        per_video[todo] = counts
+        bounds = np.cumsum(np.r_[0, per_video])
         window_probs = [probs[bounds[i]:bounds[i + 1]] for i in range(len(videos))]
         stats_probs: list = [None] * len(videos)
         not_exercise: list = [None] * len(videos)

@@ -228,7 +228,7 @@ class NumpyNetwork:
     def predict_indexed(self, frames: np.ndarray, index: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """``(M, F)`` scaled frames and ``(N, T)`` frame numbers of each window -> ``(N, n_classes)``, as
         ``self(frames[index])``. Why: windows overlap (70 % at the default stride), so each frame is in about three;
-        the first layer's input projection, a quarter of the work, is done once per frame and then gathered."""
+        the first layer's input projection, about a fifth of the work, is done once per frame and then gathered."""
         frames = np.asarray(frames, np.float32)
         index = np.asarray(index)
         if frames.ndim != 2 or frames.shape[1] != self.n_features:

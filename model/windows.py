@@ -85,16 +85,26 @@ def checked_segments(features: np.ndarray, segments: np.ndarray | None) -> np.nd
     return segments
 
 
+def stacked_window_index(videos, cfg: WindowSettings = WindowSettings()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Many videos' ``(features (N, F), segments (N,) or None)`` -> their frames stacked ``(M, F)`` float32, every
+    window as frame numbers into them ``(W, length)`` in video order, and each video's window count ``(n,)``.
+    ``frames[index]`` are all the windows; scoring gives the network the frames and the index instead (each frame is
+    then worked on once, :meth:`.numpy_network.NumpyNetwork.predict_indexed`)."""
+    frames, index, offset = [], [], 0
+    for features, segments in videos:
+        f = np.asarray(features, dtype=np.float32)
+        frames.append(f)
+        index.append(window_index(checked_segments(f, segments), cfg) + offset)
+        offset += len(f)
+    if not frames:
+        return np.zeros((0, 0), np.float32), np.zeros((0, cfg.length), np.int64), np.zeros(0, np.int64)
+    return np.concatenate(frames), np.concatenate(index), np.array([len(i) for i in index], np.int64)
+
+
 def windows_for_videos(videos, cfg: WindowSettings = WindowSettings()) -> tuple[np.ndarray, np.ndarray]:
     """Windows of many videos stacked, plus for each window the index of its video in ``videos``.
 
     ``videos`` is any sequence of objects with ``features`` and ``segments`` (see ``pipelines.datasets.Video``).
     """
-    xs, owner = [], []
-    for i, v in enumerate(videos):
-        w = make_windows(v.features, v.segments, cfg)
-        xs.append(w)
-        owner.append(np.full(len(w), i, np.int64))
-    if not xs:
-        return np.zeros((0, cfg.length, 0), np.float32), np.zeros((0,), np.int64)
-    return np.concatenate(xs).astype(np.float32, copy=False), np.concatenate(owner)
+    frames, index, counts = stacked_window_index([(v.features, v.segments) for v in videos], cfg)
+    return frames[index], np.repeat(np.arange(len(counts), dtype=np.int64), counts)

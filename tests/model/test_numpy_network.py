@@ -117,21 +117,20 @@ def test_windows_given_as_frame_numbers_match_the_built_windows_in_both_engines(
     """Scoring hands the network each video's frames once and the windows as frame numbers (the first layer's input
     projection is then done per frame, not per window): the probabilities are those of the built windows."""
     from exercise_classifier.contract import WindowSettings
-    from exercise_classifier.model.windows import make_windows, window_index
+    from exercise_classifier.model.windows import make_windows, stacked_window_index, window_index
 
     rng = np.random.default_rng(3)
     cfg = WindowSettings(20, 6, 10)
-    frames, index, offset = [], [], 0
+    videos = []
     for n, cuts in ((57, [0] * 20 + [1] * 25 + [2] * 12), (12, [0] * 12), (9, [0] * 9), (40, [0] * 40)):
         f = rng.normal(size=(n, 83)).astype(np.float32)
         seg = np.array(cuts[:n])
         assert np.array_equal(f[window_index(seg, cfg)], make_windows(f, seg, cfg))
-        frames.append(f)
-        index.append(window_index(seg, cfg) + offset)
-        offset += n
-    frames, index = np.concatenate(frames), np.concatenate(index)
-    assert len(index) == (1 + 2 + 1) + 1 + 0 + 5   # the 9-frame video gives none (min_length 10)
+        videos.append((f, seg))
+    frames, index, counts = stacked_window_index(videos, cfg)
+    assert counts.tolist() == [1 + 2 + 1, 1, 0, 5]   # the 9-frame video gives none (min_length 10)
     built = frames[index]
+    assert np.array_equal(built, np.concatenate([make_windows(f, s, cfg) for f, s in videos]))
     for engine in ("numpy", "keras"):
         net = load_predictor(str(DEFAULT), engine)
         want = net(built)
