@@ -9,7 +9,15 @@ Reads the prediction shards ``score`` wrote and either or both of:
   set label accuracy, share of set boundaries within 1 s, reps per set.
 
 ``path`` / ``video`` are matched as the end of a prediction's URI, so the truth travels with the clips, not with where
-the library is mounted. Prints a per-clip table; ``--output`` writes the whole result as JSON.
+the library is mounted.
+
+``--workouts N`` needs no predictions: it makes N synthetic workouts (:func:`..synth.workouts.workout_clip`: one
+body and camera, a lead-in, 2-3 sets of different classes with rests between them; the generator knows every set's
+span and reps), samples and featurises them as extract would, and lets the model (``--model``, the shipped one by
+default) decide and analyse them as score does. The same set scores as ``--segments``; the same ``--seed`` gives the
+same workouts, so a change to the analysis can be compared on them before and after.
+
+Prints a per-clip table; ``--output`` writes the whole result as JSON.
 """
 
 from __future__ import annotations
@@ -23,9 +31,14 @@ from ..errors import UserError, require
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--predictions", required=True, help="folder or s3:// prefix with score's prediction shards")
+    p.add_argument("--predictions", default=None,
+                   help="folder or s3:// prefix with score's prediction shards (for --counts and --segments)")
     p.add_argument("--counts", default=None, help="CSV of rep counts made by eye (see the module doc)")
     p.add_argument("--segments", default=None, help="JSON of the true sets of multi-exercise videos")
+    p.add_argument("--workouts", type=int, default=0,
+                   help="also score N synthetic multi-exercise workouts (the generator's truth; no predictions needed)")
+    p.add_argument("--seed", type=int, default=2026, help="seed of the synthetic workouts (default 2026)")
+    p.add_argument("--model", default=None, help="model for --workouts (default: the shipped model)")
     p.add_argument("--output", default=None, help="write the result as JSON here")
 
 
@@ -76,13 +89,63 @@ def check_segments(preds: list[dict], truth: list[dict]) -> dict:
     return {"scores": set_scores(matches, predicted_sets), "not_found": missing, "videos": videos}
 
 
-def run_analysis_check(predictions_uri: str, counts_uri: str | None = None, segments_uri: str | None = None) -> dict:
-    require(counts_uri is not None or segments_uri is not None, "give --counts, --segments or both")
+def workout_labels(n: int, seed: int, sets: tuple[int, int] = (2, 3)) -> list[list[str]]:
+    """The classes of ``n`` workouts: ``sets`` (inclusive) different classes each, drawn from the 22 by ``seed``."""
+    import numpy as np
+
+    from ..classes import CLASSES
+
+    rng = np.random.default_rng([int(seed), 0x5345_5453])
+    return [[CLASSES[int(c)] for c in rng.choice(len(CLASSES), int(rng.integers(sets[0], sets[1] + 1)),
+                                                replace=False)] for _ in range(int(n))]
+
+
+def check_workouts(model, n: int, seed: int) -> dict:
+    """``n`` synthetic workouts through extract's featurisation and score's decision and analysis (no video: the
+    generator's landmarks are what pose would have returned), their sets scored against the generator's truth."""
+    from ..analysis.metrics import match_sets, set_scores
+    from ..synth.workouts import REST, workout_clip
+    from .rows import VideoMeta, sampled_landmarks_row
+    from .video_analysis import analyse_extraction_row
+
+    require(n > 0, f"--workouts must be > 0, got {n}")
+    matches, videos, predicted_sets = [], [], 0
+    for i, labels in enumerate(workout_labels(n, seed)):
+        w = workout_clip(labels, seed, i)
+        name = f"workout-{seed}-{i:03d}"
+        meta = VideoMeta(uri=f"synthetic://workouts/{name}", video_id=name, width=w.width, height=w.height,
+                         fps=float(w.fps), frame_count=w.frames, duration_s=w.duration_s)
+        out = analyse_extraction_row(model, sampled_landmarks_row(meta, w.landmarks, w.world, model.contract))
+        truth = [{"start_s": t.start_s, "end_s": t.end_s, "label": t.label, "reps": t.reps}
+                 for t in w.segments if t.label != REST]
+        m = match_sets(out["segments"], truth)
+        predicted_sets += sum(s["label"] != "rest" for s in out["segments"])
+        matches += m
+        videos.append({"video": name, "duration_s": round(w.duration_s, 2), "sets": m})
+    return {"seed": int(seed), "scores": set_scores(matches, predicted_sets), "videos": videos}
+
+
+def run_analysis_check(predictions_uri: str | None, counts_uri: str | None = None, segments_uri: str | None = None,
+                       *, workouts: int = 0, seed: int = 2026, model_uri: str | None = None) -> dict:
+    require(counts_uri is not None or segments_uri is not None or workouts > 0,
+            "give --counts, --segments, --workouts or several")
+    out = {}
+    if workouts > 0:
+        from ..model.artifacts import load_model_dir
+        from .score import default_model_uri
+
+        model = load_model_dir(model_uri or default_model_uri())
+        try:
+            out["workouts"] = check_workouts(model, workouts, seed)
+        finally:
+            model.close()
+    if counts_uri is None and segments_uri is None:
+        return out
+    require(predictions_uri is not None, "--counts and --segments need --predictions")
     table = storage.read_parquet_dir(predictions_uri, columns=["uri", "predicted_label", "rep_count", "segments"])
     if table is None:
         raise UserError(f"no prediction shards under {predictions_uri}")
     preds = table.to_pylist()
-    out = {}
     if counts_uri is not None:
         out["reps"] = check_counts(preds, read_counts(counts_uri))
         require(bool(out["reps"]["clips"]), f"none of the counted clips is among the predictions in {predictions_uri}")
@@ -92,8 +155,19 @@ def run_analysis_check(predictions_uri: str, counts_uri: str | None = None, segm
     return out
 
 
+def _print_sets(videos: list[dict], s: dict, what: str) -> None:
+    for v in videos:
+        print(f"  {v['video']}: " + "; ".join(
+            f"{m['label']} -> {m.get('predicted', 'missed')} ({m['start_error_s']:.1f}/{m['end_error_s']:.1f} s, "
+            f"reps {m['rep_error']:+d})" for m in v["sets"]))
+    print(f"{what} ({s['sets']} true sets, {s['predicted_sets']} predicted): label accuracy {s['label_accuracy']:.3f}, "
+          f"boundaries within 1 s {s['boundaries_within_1s']:.3f} (median {s['median_boundary_error_s']:.2f} s), "
+          f"reps off-by-one {s['reps']['off_by_one']:.3f}, MAE {s['reps']['mae']:.2f}")
+
+
 def run(args) -> int:
-    r = run_analysis_check(args.predictions, args.counts, args.segments)
+    r = run_analysis_check(args.predictions, args.counts, args.segments, workouts=args.workouts, seed=args.seed,
+                           model_uri=args.model)
     if "reps" in r:
         for c in r["reps"]["clips"]:
             print(f"  {c['error']:+3d}  predicted {c['predicted']:3d}  counted {c['reps']:3d}"
@@ -106,14 +180,9 @@ def run(args) -> int:
         if r["reps"]["not_found"]:
             print(f"  {len(r['reps']['not_found'])} counted clips not among the predictions (or without a count)")
     if "segments" in r:
-        for v in r["segments"]["videos"]:
-            print(f"  {v['video']}: " + "; ".join(
-                f"{m['label']} -> {m.get('predicted', 'missed')} ({m['start_error_s']:.1f}/{m['end_error_s']:.1f} s, "
-                f"reps {m['rep_error']:+d})" for m in v["sets"]))
-        s = r["segments"]["scores"]
-        print(f"sets ({s['sets']} true, {s['predicted_sets']} predicted): label accuracy {s['label_accuracy']:.3f}, "
-              f"boundaries within 1 s {s['boundaries_within_1s']:.3f} (median {s['median_boundary_error_s']:.2f} s), "
-              f"reps off-by-one {s['reps']['off_by_one']:.3f}, MAE {s['reps']['mae']:.2f}")
+        _print_sets(r["segments"]["videos"], r["segments"]["scores"], "sets")
+    if "workouts" in r:
+        _print_sets(r["workouts"]["videos"], r["workouts"]["scores"], f"synthetic workouts (seed {r['workouts']['seed']})")
     if args.output:
         storage.write_bytes_atomic(args.output, json.dumps(r, indent=1, default=float).encode())
     return 0

@@ -243,19 +243,15 @@ def negative_videos(per_motion: int, contract: Preprocessing, *, seed: int = 0) 
 def _synthetic_rows(motions: Sequence[str], per_motion: int, contract: Preprocessing, seed: int, *,
                     labelled: bool) -> list[dict]:
     from ..synth.generate import landmark_clip
-    from .decode import sample_mask_step
-    from .rows import VideoMeta, landmarks_row
+    from .rows import VideoMeta, sampled_landmarks_row
 
     rows = []
     for name in motions:
         for i in range(per_motion):
             clip = landmark_clip(name, seed, i)
-            keep = np.array([sample_mask_step(k, clip.fps, contract.sample_fps) for k in range(len(clip.landmarks))])
-            idx = np.flatnonzero(keep)
             meta = VideoMeta(uri=f"synthetic://{name}/{seed}/{i}", video_id=f"synthetic-{name}-{seed}-{i}",
                              label=name if labelled else None, group=f"{SYNTHETIC_GROUP_PREFIX}{name}:{i}",
                              width=clip.width, height=clip.height, fps=float(clip.fps),
                              frame_count=len(clip.landmarks))
-            world = None if clip.world is None else clip.world[idx]
-            rows.append(landmarks_row(meta, clip.landmarks[idx], world, idx, contract))
+            rows.append(sampled_landmarks_row(meta, clip.landmarks, clip.world, contract))
     return rows

@@ -155,6 +155,21 @@ def landmarks_row(
     return row
 
 
+def sampled_landmarks_row(meta: VideoMeta, landmarks: np.ndarray, world_landmarks: np.ndarray | None,
+                          contract: Preprocessing, **kwargs) -> dict:
+    """A row for landmarks given for every source frame (synthetic clips, which have no video to decode): the frames
+    extract would sample from a constant-rate stream of ``meta.fps`` (:func:`.decode.sample_mask_step`), then
+    :func:`landmarks_row`. Synthetic training data, the workout check and the tests all go through here, so a
+    synthetic clip is sampled exactly as its video would be."""
+    from .decode import sample_mask_step
+
+    if not meta.fps:
+        raise ValueError(f"{meta.uri}: landmarks of every frame need the source's frame rate")
+    idx = np.flatnonzero([sample_mask_step(k, meta.fps, contract.sample_fps) for k in range(len(landmarks))])
+    world = None if world_landmarks is None else np.asarray(world_landmarks)[idx]
+    return landmarks_row(meta, np.asarray(landmarks)[idx], world, idx, contract, **kwargs)
+
+
 def rows_to_table(rows: list[dict]):
     """Rows -> a pyarrow Table with exactly :data:`schema.EXTRACT_SCHEMA`."""
     import pyarrow as pa

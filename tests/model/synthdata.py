@@ -1,13 +1,11 @@
 """Test data: extraction shards made from the synthetic generator through the real featurisation path.
 
-Each clip goes ``synth.generate.landmark_clip`` -> ``pipelines.rows.landmarks_row`` -> ``rows_to_table`` ->
+Each clip goes ``synth.generate.landmark_clip`` -> ``pipelines.rows.sampled_landmarks_row`` -> ``rows_to_table`` ->
 Parquet, i.e. exactly what ``extract`` writes for a real video, with a label and a source group.
 Also holds a per-session cache so the one expensive trained model is shared by the train and evaluate tests.
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 CLASSES4 = ("squat", "push-up", "shoulder press", "barbell biceps curl")
 _CACHE: dict = {}
@@ -16,8 +14,7 @@ _CACHE: dict = {}
 def synthetic_rows(classes=CLASSES4, per_class: int = 8, seed: int = 11, videos_per_group: int = 2,
                    contract=None) -> list[dict]:
     from exercise_classifier.contract import Preprocessing
-    from exercise_classifier.pipelines.decode import sample_mask_step
-    from exercise_classifier.pipelines.rows import VideoMeta, landmarks_row
+    from exercise_classifier.pipelines.rows import VideoMeta, sampled_landmarks_row
     from exercise_classifier.synth.generate import landmark_clip
 
     contract = contract or Preprocessing()
@@ -25,12 +22,10 @@ def synthetic_rows(classes=CLASSES4, per_class: int = 8, seed: int = 11, videos_
     for label in classes:
         for i in range(per_class):
             clip = landmark_clip(label, seed, i)
-            idx = np.flatnonzero([sample_mask_step(k, clip.fps, contract.sample_fps)
-                                  for k in range(len(clip.landmarks))])
             meta = VideoMeta(uri=f"s3://lib/{label}/clip{i}.mp4", video_id=f"{label[:4]}-{seed}-{i:03d}",
                              label=label, group=f"{label}-source{i // videos_per_group}", width=clip.width,
                              height=clip.height, fps=float(clip.fps), frame_count=len(clip.landmarks))
-            rows.append(landmarks_row(meta, clip.landmarks[idx], clip.world[idx], idx, contract))
+            rows.append(sampled_landmarks_row(meta, clip.landmarks, clip.world, contract))
     return rows
 
 
