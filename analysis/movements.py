@@ -6,7 +6,9 @@ repetition (knee for a squat, elbow for a curl, hip for a hinge); the rest are r
 (a russian twist's touch on the left is one rep, the one on the right the next, as athletes count them). ``rests``
 says at which end of its range the rep joint waits between reps ("high": straight, as a squatter's knee; "low": bent
 or lowered, as a lateral raise's shoulder), where the exercise is done one way only; the rep counter reads the rest
-side from the clip itself and needs this only when the clip starts and ends mid-rep. Joint names are those of
+side from the clip itself and needs this only when the clip starts and ends mid-rep, or when the stretch is one set
+of a longer video (its ends are the set-up and the walk-off: standing before a hip thrust or a chest fly is not where
+their reps rest). Joint names are those of
 :mod:`.signals`.
 """
 
@@ -37,7 +39,7 @@ MOVEMENTS: dict[str, Movement] = {
     "deadlift": Movement(("hip", "knee")),
     "decline bench press": Movement(("elbow", "shoulder"), rests="high"),
     "hammer curl": Movement(("elbow", "shoulder"), rests="high"),
-    "hip thrust": Movement(("hip", "knee")),
+    "hip thrust": Movement(("hip", "knee"), rests="low"),
     "incline bench press": Movement(("elbow", "shoulder"), rests="high"),
     "lat pulldown": Movement(("elbow", "shoulder"), rests="high"),
     "lateral raise": Movement(("shoulder", "elbow"), rests="low"),

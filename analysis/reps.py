@@ -8,7 +8,8 @@ wiggles while getting into position have a fraction of a real rep's prominence a
 rep (ghost reps), and a pause only lengthens the gap between two turning points. Which side of the cycle is the
 turning point follows from where the set rests: a squatter starts, ends and pauses standing (knee straight), so the
 reps are the knee angle's minima; where a clip starts and ends mid-rep, the exercise's known rest side decides
-(:class:`.movements.Movement` ``rests``).
+(:class:`.movements.Movement` ``rests``), and so does it for a set found in a longer video, whose ends are the
+set-up and the walk-off.
 
 Left and right are read together: the mean of both sides when they move together (less noise), the moving side
 alone for one-arm work, and each side counted on its own when they alternate (alternating dumbbell curls: every
@@ -44,6 +45,7 @@ class Reps:
     joint: str | None                          # the joint that was counted
     side: str | None                           # "both", "left", "right" or "alternating"
     tempo_s: float | None                      # median seconds per rep (None: fewer than 2 reps and no duration)
+    polarity: int = 0                          # +1: the reps were the joint's maxima, -1 its minima, 0 not known
 
     @classmethod
     def none(cls, joint: str | None = None) -> "Reps":
@@ -63,12 +65,13 @@ def _robust_range(x: np.ndarray) -> float:
 
 def turning_points(x: np.ndarray, fps: float, *, min_range: float = MIN_RANGE_DEG,
                    min_period_s: float = MIN_PERIOD_S, polarity: int | None = None,
-                   rests: str | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+                   rests: str | None = None, known_first: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
     """Rep turning points of one continuous, smoothed signal.
 
     Returns ``(indices, prominences, polarity)``; polarity +1 when the reps are the signal's maxima, -1 minima
     (found from where the set rests unless given). ``rests`` ("high"/"low", the exercise's known rest side, see
-    :class:`.movements.Movement`) decides where the clip's own ends cannot.
+    :class:`.movements.Movement`) decides where the clip's own ends cannot, and first of all with ``known_first``
+    (a set cut out of a longer video: its ends are the set-up and the walk-off, not where the reps rest).
     """
     from scipy.signal import find_peaks
 
@@ -85,7 +88,10 @@ def turning_points(x: np.ndarray, fps: float, *, min_range: float = MIN_RANGE_DE
     # (the exercise's known rest side if it has one: a lateral raise cut mid-raise spends as long up as down, and
     # the median put its reps at the bottoms, measured on a real clip)
     known = {"high": hi, "low": lo}.get(rests or "")
-    rest = ends if abs(ends - mid) >= 0.15 * r else known if known is not None else float(np.median(x))
+    if known is not None and known_first:
+        rest = known
+    else:
+        rest = ends if abs(ends - mid) >= 0.15 * r else known if known is not None else float(np.median(x))
     if polarity is None:
         polarity = -1 if rest > mid else 1
     y = polarity * x
@@ -165,17 +171,17 @@ def _edge_touches(x: np.ndarray, found: np.ndarray, polarity: int) -> list[int]:
     return out
 
 
-def _count_signal(x: np.ndarray, fps: float, two_way: bool = False,
-                  rests: str | None = None) -> tuple[list[int], list[tuple[int, int]]]:
-    idx, prom, pol = turning_points(x, fps, rests=rests)
+def _count_signal(x: np.ndarray, fps: float, two_way: bool = False, rests: str | None = None,
+                  known_first: bool = False, polarity: int | None = None) -> tuple[list[int], list[tuple[int, int]], int]:
+    idx, prom, pol = turning_points(x, fps, rests=rests, known_first=known_first, polarity=polarity)
     if not two_way or not len(idx):
-        return list(idx), _rep_bounds(pol * x, idx, prom)
+        return list(idx), _rep_bounds(pol * x, idx, prom), pol
     other, _, _ = turning_points(x, fps, polarity=-pol)
     found = np.r_[idx, other].astype(np.int64)
     edges = [i for side in (pol, -pol) for i in _edge_touches(x, found, side)]
     both = np.sort(np.r_[found, edges]).astype(np.int64)
     edges = [0, *((both[:-1] + both[1:]) // 2), len(x) - 1]
-    return list(both), [(int(edges[k]), int(edges[k + 1]) + 1) for k in range(len(both))]
+    return list(both), [(int(edges[k]), int(edges[k + 1]) + 1) for k in range(len(both))], pol
 
 
 def _autocorrelation(x: np.ndarray, fps: float) -> tuple[np.ndarray, int]:
@@ -205,8 +211,13 @@ def dominant_period(x: np.ndarray, fps: float) -> float | None:
     return float((peaks[0] + lo) / fps) if len(peaks) else None
 
 
-def count_reps(sig: VideoSignals, label: str | None) -> Reps:
-    """Count the reps of ``label`` (a class name; anything else: the most periodic joint) in ``sig``."""
+def count_reps(sig: VideoSignals, label: str | None, *, in_workout: bool = False,
+               polarity: int | None = None) -> Reps:
+    """Count the reps of ``label`` (a class name; anything else: the most periodic joint) in ``sig``.
+    ``in_workout``: ``sig`` is one set found in a longer video, so the exercise's known rest side
+    (:class:`.movements.Movement` ``rests``) says where the reps rest, not the stretch's ends: those are the set-up
+    and the walk-off (standing before a hip thrust put the reps at its bottoms, measured on synthetic workouts).
+    ``polarity``: count this side of the cycle (a set counted again over a wider stretch keeps its side)."""
     mv = movement(label)
     if len(sig) < 3:
         return Reps.none(mv.rep_joint if mv else None)
@@ -224,11 +235,12 @@ def count_reps(sig: VideoSignals, label: str | None) -> Reps:
         if not scored:
             return Reps.none(None)
         joint = max(scored)[1]
-    peaks, bounds, side = _count_joint(sig, joint, fps, bool(mv and mv.two_way), mv.rests if mv else None)
+    peaks, bounds, side, pol = _count_joint(sig, joint, fps, bool(mv and mv.two_way), mv.rests if mv else None,
+                                            known_first=in_workout, polarity=polarity)
     times = tuple(float(sig.times_s[p]) for p in peaks)
     tempo = float(np.median(np.diff(times))) if len(times) >= 2 else \
         (float(sig.times_s[bounds[0][1] - 1] - sig.times_s[bounds[0][0]]) if bounds else None)
-    return Reps(len(peaks), times, tuple(bounds), joint, side if peaks else None, tempo)
+    return Reps(len(peaks), times, tuple(bounds), joint, side if peaks else None, tempo, pol if peaks else 0)
 
 
 def _signal_of(sig: VideoSignals, joint: str, fps: float) -> np.ndarray:
@@ -238,26 +250,28 @@ def _signal_of(sig: VideoSignals, joint: str, fps: float) -> np.ndarray:
     return _prepared(sig.joint(joint), fps)
 
 
-def _count_joint(sig: VideoSignals, joint: str, fps: float, two_way: bool,
-                 rests: str | None = None) -> tuple[list[int], list[tuple[int, int]], str]:
+def _count_joint(sig: VideoSignals, joint: str, fps: float, two_way: bool, rests: str | None = None, *,
+                 known_first: bool = False,
+                 polarity: int | None = None) -> tuple[list[int], list[tuple[int, int]], str, int]:
+    how = dict(rests=rests, known_first=known_first, polarity=polarity)
     if joint not in SIDED_JOINTS:
-        p, b = _count_signal(_prepared(sig.joint(joint), fps), fps, two_way, rests)
-        return p, b, "both"
+        p, b, pol = _count_signal(_prepared(sig.joint(joint), fps), fps, two_way, **how)
+        return p, b, "both", pol
     left, right = (_prepared(v, fps) for v in sig.joint(joint))
     rl, rr = _robust_range(left), _robust_range(right)
     if max(rl, rr) < MIN_RANGE_DEG:
-        return [], [], "both"
+        return [], [], "both", 0
     if min(rl, rr) < 0.4 * max(rl, rr):  # one side works, the other holds still (one-arm work)
         side = "left" if rl > rr else "right"
-        p, b = _count_signal(left if rl > rr else right, fps, rests=rests)
-        return p, b, side
+        p, b, pol = _count_signal(left if rl > rr else right, fps, **how)
+        return p, b, side, pol
     both = (left + right) / 2
     corr = float(np.corrcoef(left, right)[0, 1]) if left.std() > 0 and right.std() > 0 else 1.0
     if corr < 0.0 and _robust_range(both) < 0.6 * min(rl, rr):
         # alternating: the sides cancel in the mean; every side's movement is one rep
-        pl, bl = _count_signal(left, fps, rests=rests)
-        pr, br = _count_signal(right, fps, rests=rests)
+        pl, bl, pol = _count_signal(left, fps, **how)
+        pr, br, _ = _count_signal(right, fps, **how)
         order = np.argsort(pl + pr, kind="stable")
-        return [(pl + pr)[i] for i in order], [(bl + br)[i] for i in order], "alternating"
-    p, b = _count_signal(both, fps, rests=rests)
-    return p, b, "both"
+        return [(pl + pr)[i] for i in order], [(bl + br)[i] for i in order], "alternating", pol
+    p, b, pol = _count_signal(both, fps, **how)
+    return p, b, "both", pol

@@ -98,32 +98,77 @@ def analyse_video(sig: VideoSignals, classes: Sequence[str], classify: Classifie
                 c = int(np.argmax(p))
                 labelled.append((r, classes[c], float(p[c])))
             labelled = _join_repeats(labelled, classify, classes)
-    return _assemble(sig, labelled, fps, sets_need_reps=len(labelled) > 1)
+    return _assemble(sig, labelled, fps, sets_need_reps=len(labelled) > 1, cuts=cuts,
+                     reach_s=settings.span_s / 2)
+
+
+def _tightened(reps: Reps, a: int, b: int) -> tuple[int, int, Reps]:
+    """A stretch ``[a, b)`` and its reps -> the set from its first rep's start to its last rep's end."""
+    if not reps.count:
+        return a, b, reps
+    shift = reps.bounds[0][0]
+    return a + shift, a + reps.bounds[-1][1], Reps(
+        reps.count, reps.times_s, tuple((x - shift, y - shift) for x, y in reps.bounds), reps.joint, reps.side,
+        reps.tempo_s, reps.polarity)
+
+
+def _reached(sig: VideoSignals, sets: list, k: int, reach_s: float, cuts: set[int]):
+    """Set ``k`` counted again over its run widened by up to ``reach_s`` into the rest on either side (not past a
+    camera cut, nor past the middle of a rest shared with another set), and tightened to the reps found there.
+
+    Why: the span scores blur a change of state over half a span, and the path often gives a lead-in or a walk
+    between stations some class of its own that then counts no rep; either way the run of a set can start after
+    its first rep or end before its last (synthetic workouts: a chest fly's first rep, a row's first and last).
+    Kept only where it counts at least as many reps as the run alone."""
+    t = sig.times_s
+    run_a, run_b, label, conf, reps = sets[k]
+    prev_end = sets[k - 1][1] if k > 0 else None
+    next_start = sets[k + 1][0] if k + 1 < len(sets) else None
+    a = int(np.searchsorted(t, t[run_a] - reach_s, side="left"))
+    a = max(a, 0 if prev_end is None else (prev_end + run_a) // 2, *(c for c in cuts if c <= run_a))
+    b = int(np.searchsorted(t, t[run_b - 1] + reach_s, side="right"))
+    b = min(b, len(t) if next_start is None else (run_b + next_start + 1) // 2, *(c for c in cuts if c >= run_b))
+    mv = movement(label)
+    if (a >= run_a and b <= run_b) or mv is None or mv.two_way:
+        # (a two-way movement's touch at the widened edge would count a turn in the set-up)
+        return sets[k]
+    # the run's side of the cycle: widened into the set-up, the stretch's ends may say the other one (a shoulder
+    # press counted at its bottoms)
+    wide = count_reps(sig.slice(a, b), label, in_workout=True, polarity=reps.polarity or None)
+    if wide.count < reps.count:
+        return sets[k]
+    a, b, wide = _tightened(wide, a, b)
+    return a, b, label, conf, wide
 
 
 def _assemble(sig: VideoSignals, labelled: list[tuple[Run, str, float | None]], fps: float, *,
-              sets_need_reps: bool) -> VideoAnalysis:
+              sets_need_reps: bool, cuts: Sequence[int] = (), reach_s: float = 0.0) -> VideoAnalysis:
     """Reps per exercise run, runs tightened to their reps, rest around them. ``sets_need_reps``: in a video of
-    several segments, a moving stretch without a single rep is not a set (walking about, re-racking) but rest;
-    a single-segment clip keeps its label whatever the count."""
+    several segments, a moving stretch without a single rep is not a set (walking about, re-racking) but rest,
+    and each set is then counted again over its reach (:func:`_reached`); a single-segment clip keeps its label
+    whatever the count."""
     t = sig.times_s
-    pieces: list[tuple[int, int, str, float | None, Reps | None]] = []
+    sets: list[tuple[int, int, str, float | None, Reps | None]] = []
     for run, label, conf in labelled:
-        reps = count_reps(sig.slice(run.start, run.stop), label) if label != REST else None
-        mv = movement(label)
-        if label == REST or (sets_need_reps and reps.count == 0 and not (mv and mv.static)):
-            pieces.append((run.start, run.stop, REST, None, None))
+        if label == REST:
             continue
-        a, b = run.start, run.stop
-        if reps.count:
-            a, b = run.start + reps.bounds[0][0], run.start + reps.bounds[-1][1]
-            reps = Reps(reps.count, reps.times_s, tuple((x - (a - run.start), y - (a - run.start))
-                                                        for x, y in reps.bounds), reps.joint, reps.side, reps.tempo_s)
-        if a > run.start:
-            pieces.append((run.start, a, REST, None, None))
+        reps = count_reps(sig.slice(run.start, run.stop), label, in_workout=sets_need_reps)
+        mv = movement(label)
+        if sets_need_reps and reps.count == 0 and not (mv and mv.static):
+            continue
+        a, b, reps = _tightened(reps, run.start, run.stop)
+        sets.append((a, b, label, conf, reps))
+    if sets_need_reps and reach_s > 0:
+        cut_set = {int(c) for c in cuts}
+        sets = [_reached(sig, sets, k, reach_s, cut_set) if sets[k][4].count else sets[k] for k in range(len(sets))]
+    pieces: list[tuple[int, int, str, float | None, Reps | None]] = []
+    cursor = 0
+    for a, b, label, conf, reps in sets:
+        a = max(a, cursor)
+        pieces.append((cursor, a, REST, None, None))
         pieces.append((a, b, label, conf, reps))
-        if b < run.stop:
-            pieces.append((b, run.stop, REST, None, None))
+        cursor = b
+    pieces.append((cursor, len(t), REST, None, None))
     segments: list[Segment] = []
     dominant_time: dict[str, float] = {}
     for a, b, label, conf, reps in _merge_rest(pieces):
