@@ -50,7 +50,7 @@ MOVEMENTS: dict[str, Movement] = {
     "push-up": Movement(("elbow", "hip"), rests="high"),
     "romanian deadlift": Movement(("hip", "knee"), rests="high"),
     "russian twist": Movement(("trunk_twist",), two_way=True),
-    "shoulder press": Movement(("elbow", "shoulder")),
+    "shoulder press": Movement(("elbow", "shoulder"), rests="low"),
     "squat": Movement(("knee", "hip"), rests="high"),
     "t bar row": Movement(("elbow", "hip"), rests="high"),
     "tricep dips": Movement(("elbow", "shoulder"), rests="high"),

@@ -28,10 +28,13 @@ ACTIVITY_JOINTS = ("knee", "hip", "elbow", "shoulder", "trunk_twist", "arm_sprea
 @dataclass(frozen=True)
 class SegmentSettings:
     # chosen on synthetic workouts and real concatenations together (docs/analysis.md): shorter spans blur less
-    # across a change of exercise, longer ones give the statistics member more to go on
+    # across a change of exercise, longer ones give the statistics member more to go on. The switch cost was 4.5
+    # until 2026-12-08: then a set of lateral raises, whose spans the "none of the 22" forest scores ~0.4, stayed
+    # rest, two switches costing more than the set's evidence; 3.5 found more sets in synthetic workouts (three
+    # seeds) and changed nothing on the real clips, single or joined (3.0 split a real t-bar-row montage in two)
     span_s: float = 5.0            # length of one scored span
     hop_s: float = 1.0             # spacing of span starts
-    switch_cost: float = 4.5       # log-probability cost of changing state between neighbouring spans
+    switch_cost: float = 3.5       # log-probability cost of changing state between neighbouring spans
     min_segment_s: float = 3.0     # shorter runs are absorbed by their neighbours
     single_below_s: float = 12.0   # videos shorter than this are one segment (too short for two sets)
     snap_to_cut_s: float = 2.5     # a change of exercise this close to a camera cut moves to the cut (half a span)

@@ -112,7 +112,26 @@ def _tightened(reps: Reps, a: int, b: int) -> tuple[int, int, Reps]:
         reps.tempo_s, reps.polarity)
 
 
-def _reached(sig: VideoSignals, sets: list, k: int, reach_s: float, cuts: set[int]):
+@dataclass(frozen=True)
+class _Set:
+    """An exercise run and the set in it: frames ``[start, stop)`` from its first rep's start to its last rep's end
+    (the whole run where no rep was counted)."""
+
+    start: int
+    stop: int
+    label: str
+    confidence: float | None
+    reps: Reps
+    run: Run
+
+
+def _counted(sig: VideoSignals, run: Run, label: str, conf: float | None, a: int, b: int, **how) -> _Set:
+    """``label``'s reps in frames ``[a, b)``, and the set tightened to them."""
+    start, stop, reps = _tightened(count_reps(sig.slice(a, b), label, **how), a, b)
+    return _Set(start, stop, label, conf, reps, run)
+
+
+def _reached(sig: VideoSignals, sets: list[_Set], k: int, reach_s: float, cuts: set[int]) -> _Set:
     """Set ``k`` counted again over its run widened by up to ``reach_s`` into the rest on either side (not past a
     camera cut, nor past the middle of a rest shared with another set), and tightened to the reps found there.
 
@@ -121,24 +140,23 @@ def _reached(sig: VideoSignals, sets: list, k: int, reach_s: float, cuts: set[in
     its first rep or end before its last (synthetic workouts: a chest fly's first rep, a row's first and last).
     Kept only where it counts at least as many reps as the run alone."""
     t = sig.times_s
-    run_a, run_b, label, conf, reps = sets[k]
-    prev_end = sets[k - 1][1] if k > 0 else None
-    next_start = sets[k + 1][0] if k + 1 < len(sets) else None
-    a = int(np.searchsorted(t, t[run_a] - reach_s, side="left"))
-    a = max(a, 0 if prev_end is None else (prev_end + run_a) // 2, *(c for c in cuts if c <= run_a))
-    b = int(np.searchsorted(t, t[run_b - 1] + reach_s, side="right"))
-    b = min(b, len(t) if next_start is None else (run_b + next_start + 1) // 2, *(c for c in cuts if c >= run_b))
-    mv = movement(label)
-    if (a >= run_a and b <= run_b) or mv is None or mv.two_way:
+    s = sets[k]
+    # (from the set's reps, not the run's ends: a run holding set-up motion would reach further into it, and the
+    # widened stretch then counted a ghost rep there, measured on synthetic workouts)
+    a = int(np.searchsorted(t, t[s.start] - reach_s, side="left"))
+    a = max(a, 0 if k == 0 else (sets[k - 1].stop + s.start) // 2, *(c for c in cuts if c <= s.start))
+    b = int(np.searchsorted(t, t[s.stop - 1] + reach_s, side="right"))
+    b = min(b, len(t) if k + 1 == len(sets) else (s.stop + sets[k + 1].start + 1) // 2,
+            *(c for c in cuts if c >= s.stop))
+    mv = movement(s.label)
+    if (a >= s.run.start and b <= s.run.stop) or mv is None or mv.two_way:
+        # (nothing beyond the run: its own count stands)
         # (a two-way movement's touch at the widened edge would count a turn in the set-up)
-        return sets[k]
+        return s
     # the run's side of the cycle: widened into the set-up, the stretch's ends may say the other one (a shoulder
     # press counted at its bottoms)
-    wide = count_reps(sig.slice(a, b), label, in_workout=True, polarity=reps.polarity or None)
-    if wide.count < reps.count:
-        return sets[k]
-    a, b, wide = _tightened(wide, a, b)
-    return a, b, label, conf, wide
+    wide = _counted(sig, s.run, s.label, s.confidence, a, b, in_workout=True, polarity=s.reps.polarity or None)
+    return wide if wide.reps.count >= s.reps.count else s
 
 
 def _assemble(sig: VideoSignals, labelled: list[tuple[Run, str, float | None]], fps: float, *,
@@ -148,26 +166,25 @@ def _assemble(sig: VideoSignals, labelled: list[tuple[Run, str, float | None]], 
     and each set is then counted again over its reach (:func:`_reached`); a single-segment clip keeps its label
     whatever the count."""
     t = sig.times_s
-    sets: list[tuple[int, int, str, float | None, Reps | None]] = []
+    sets: list[_Set] = []
     for run, label, conf in labelled:
         if label == REST:
             continue
-        reps = count_reps(sig.slice(run.start, run.stop), label, in_workout=sets_need_reps)
+        found = _counted(sig, run, label, conf, run.start, run.stop, in_workout=sets_need_reps)
         mv = movement(label)
-        if sets_need_reps and reps.count == 0 and not (mv and mv.static):
+        if sets_need_reps and found.reps.count == 0 and not (mv and mv.static):
             continue
-        a, b, reps = _tightened(reps, run.start, run.stop)
-        sets.append((a, b, label, conf, reps))
+        sets.append(found)
     if sets_need_reps and reach_s > 0:
         cut_set = {int(c) for c in cuts}
-        sets = [_reached(sig, sets, k, reach_s, cut_set) if sets[k][4].count else sets[k] for k in range(len(sets))]
+        sets = [_reached(sig, sets, k, reach_s, cut_set) if sets[k].reps.count else sets[k] for k in range(len(sets))]
     pieces: list[tuple[int, int, str, float | None, Reps | None]] = []
     cursor = 0
-    for a, b, label, conf, reps in sets:
-        a = max(a, cursor)
+    for x in sets:
+        a = max(x.start, cursor)
         pieces.append((cursor, a, REST, None, None))
-        pieces.append((a, b, label, conf, reps))
-        cursor = b
+        pieces.append((a, x.stop, x.label, x.confidence, x.reps))
+        cursor = x.stop
     pieces.append((cursor, len(t), REST, None, None))
     segments: list[Segment] = []
     dominant_time: dict[str, float] = {}

@@ -135,3 +135,24 @@ def test_generator_clips(label):
         errors.append(count_reps(sig, label).count - c.reps)   # a twist's reps: one per side, as counted
     assert max(abs(e) for e in errors) <= 1, errors
     assert sum(e == 0 for e in errors) >= 2, errors
+
+
+def test_a_set_in_a_workout_rests_where_the_exercise_does():
+    """A hip thrust filmed from standing: the stretch's ends are the set-up (hips extended), not where its reps
+    rest (hips down). Alone, the ends put the reps at the bottoms; as a set of a workout, the known rest side puts
+    them at the tops, as a lifter counts them."""
+    n_reps, rep_s = 6, 2.0
+    stand, down, top = 175.0, 95.0, 170.0
+    t_set = np.arange(int(n_reps * rep_s * FPS)) / FPS
+    thrust = down + (top - down) * (0.5 - 0.5 * np.cos(2 * np.pi * t_set / rep_s))
+    hip = np.concatenate([np.full(20, stand), np.linspace(stand, down, 15), np.full(10, down), thrust,
+                          np.full(10, down), np.linspace(down, stand, 15), np.full(20, stand)])
+    sig = _signals(len(hip), left_hip=hip, right_hip=hip + 1.0)
+    tops = (20 + 15 + 10) / FPS + rep_s / 2 + rep_s * np.arange(n_reps)
+    workout = count_reps(sig, "hip thrust", in_workout=True)
+    assert workout.count == n_reps and workout.polarity == 1
+    assert np.allclose(workout.times_s, tops, atol=0.15), workout.times_s
+    alone = count_reps(sig, "hip thrust")
+    assert alone.polarity == -1 and not np.allclose(alone.times_s[:n_reps], tops[:len(alone.times_s)], atol=0.15)
+    # a given side of the cycle is kept whatever the ends say
+    assert count_reps(sig, "hip thrust", polarity=1).times_s == workout.times_s

@@ -154,3 +154,27 @@ def test_runs_split_at_cuts_and_short_shots_join_a_neighbour():
     assert frame_runs(two, spans, t, 3.0, cuts=[80], snap_s=2.5) == [Run(0, 80, 0), Run(80, 200, 1)]
     assert frame_runs(two, spans, t, 3.0, cuts=[40], snap_s=2.5) == [Run(0, 40, 0), Run(40, plain[1].start, 0),
                                                                      Run(plain[1].start, 200, 1)]
+
+
+def test_a_set_whose_run_starts_after_its_first_rep_keeps_it():
+    """The path's runs can start after a set's first rep (span scores blur a change over half a span, or the
+    lead-in got a class of its own that counted nothing); each set is counted again over its run widened into the
+    rest around it, so the first rep is found and the set starts where it does."""
+    from exercise_classifier.analysis.video import _assemble
+
+    sig, truth = _workout([("rest", 4), ("squat", 5), ("rest", 6), ("curl", 4), ("rest", 3)])
+    t = sig.times_s
+    at = lambda s: int(np.searchsorted(t, s))                                  # noqa: E731
+    (_, sq0, sq1, _), (_, cu0, cu1, _) = truth
+    labelled = [(Run(0, at(sq0 + 1.5), -1), REST, None), (Run(at(sq0 + 1.5), at(sq1), 0), "squat", 0.8),
+                (Run(at(sq1), at(cu0), -1), REST, None), (Run(at(cu0), at(cu1 - 1.5), 1), "barbell biceps curl", 0.8),
+                (Run(at(cu1 - 1.5), len(t), -1), REST, None)]
+    narrow = _assemble(sig, labelled, FPS, sets_need_reps=True)
+    narrow_reps = [s.reps for s in narrow.segments if s.label != REST]
+    assert len(narrow_reps) == 2 and narrow_reps[0] < 5 and narrow_reps[1] < 4, narrow_reps   # the runs alone miss reps
+    a = _assemble(sig, labelled, FPS, sets_need_reps=True, reach_s=2.5)
+    ex = [s for s in a.segments if s.label != REST]
+    assert [(s.label, s.reps) for s in ex] == [("squat", 5), ("barbell biceps curl", 4)]
+    for s, (_, start, end, _) in zip(ex, truth):
+        assert abs(s.start_s - start) <= 0.5 and abs(s.end_s - end) <= 0.5, (s, start, end)
+    assert all(x.end_s == pytest.approx(y.start_s) for x, y in zip(a.segments, a.segments[1:]))

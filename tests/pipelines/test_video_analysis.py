@@ -106,3 +106,18 @@ def test_decisions_without_window_probabilities_are_the_same(default_model):
     assert [(d.label, d.confidence, d.members) for d in full] == [(d.label, d.confidence, d.members) for d in lean]
     if default_model.stats_weight >= 1.0:
         assert all(len(p) == 0 for p in no_probs)
+
+
+def test_workout_check_scores_the_generators_sets(default_model):
+    """``analysis-check --workouts``: the same seed gives the same workouts and scores; every true set is matched
+    and scored. The figures are measured on 40 workouts per seed (docs/analysis.md); three must not fall far."""
+    from exercise_classifier.pipelines.analysis_check import check_workouts, workout_labels
+
+    labels = workout_labels(5, 2026)
+    assert labels == workout_labels(5, 2026) and labels != workout_labels(5, 7)
+    assert all(2 <= len(w) <= 3 and len(set(w)) == len(w) for w in labels)
+    r = check_workouts(default_model, 3, 2026)
+    assert r == check_workouts(default_model, 3, 2026)
+    s = r["scores"]
+    assert s["sets"] == sum(len(w) for w in labels[:3]) == sum(len(v["sets"]) for v in r["videos"])
+    assert s["label_accuracy"] >= 0.8 and s["boundaries_within_1s"] >= 0.8 and s["reps"]["off_by_one"] >= 0.8, s
