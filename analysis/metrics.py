@@ -9,6 +9,7 @@ accuracy and mean absolute error are then the usual figures (PoseRAC, MM-Fit rep
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -63,3 +64,30 @@ def set_scores(matches: Sequence[dict], predicted_sets: int, within_s: float = 1
             f"boundaries_within_{within_s:g}s": float((b <= within_s).mean()),
             "median_boundary_error_s": float(np.median(b)),
             "reps": rep_count_scores([m["rep_error"] for m in matches])}
+
+
+@dataclass
+class SetTally:
+    """The sets of many videos scored together: :func:`add` each video's predicted segments and true sets, then
+    :func:`scores` gives :func:`set_scores` over all of them plus ``false_sets``, the predicted sets that overlap no
+    true set (a movement between sets taken for a set)."""
+
+    matches: list[dict] = field(default_factory=list)
+    predicted_sets: int = 0
+    false_sets: int = 0
+
+    def add(self, predicted: Sequence[dict], truth: Sequence[dict]) -> list[dict]:
+        """One video; returns its matches (:func:`match_sets`)."""
+        m = match_sets(predicted, truth)
+        sets = [p for p in predicted if p["label"] != "rest"]
+        self.matches += m
+        self.predicted_sets += len(sets)
+        self.false_sets += sum(not any(min(p["end_s"], t["end_s"]) > max(p["start_s"], t["start_s"]) for t in truth)
+                               for p in sets)
+        return m
+
+    def scores(self, within_s: float = 1.0) -> dict:
+        out = set_scores(self.matches, self.predicted_sets, within_s)
+        if self.matches:
+            out["false_sets"] = int(self.false_sets)
+        return out

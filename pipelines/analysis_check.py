@@ -74,19 +74,17 @@ def check_counts(preds: list[dict], counts: list[dict]) -> dict:
 
 
 def check_segments(preds: list[dict], truth: list[dict]) -> dict:
-    from ..analysis.metrics import match_sets, set_scores
+    from ..analysis.metrics import SetTally
 
-    matches, videos, missing, predicted_sets = [], [], [], 0
+    tally, videos, missing = SetTally(), [], []
     for v in truth:
         p = _by_path(preds, v["video"])
         if p is None or p["segments"] is None:
             missing.append(v["video"])
             continue
-        m = match_sets(p["segments"], v["sets"])
-        predicted_sets += sum(s["label"] != "rest" for s in p["segments"])
-        matches += m
-        videos.append({"video": v["video"], "predicted_label": p["predicted_label"], "sets": m})
-    return {"scores": set_scores(matches, predicted_sets), "not_found": missing, "videos": videos}
+        videos.append({"video": v["video"], "predicted_label": p["predicted_label"],
+                       "sets": tally.add(p["segments"], v["sets"])})
+    return {"scores": tally.scores(), "not_found": missing, "videos": videos}
 
 
 def workout_labels(n: int, seed: int, sets: tuple[int, int] = (2, 3)) -> list[list[str]]:
@@ -103,13 +101,13 @@ def workout_labels(n: int, seed: int, sets: tuple[int, int] = (2, 3)) -> list[li
 def check_workouts(model, n: int, seed: int) -> dict:
     """``n`` synthetic workouts through extract's featurisation and score's decision and analysis (no video: the
     generator's landmarks are what pose would have returned), their sets scored against the generator's truth."""
-    from ..analysis.metrics import match_sets, set_scores
+    from ..analysis.metrics import SetTally
     from ..synth.workouts import REST, workout_clip
     from .rows import VideoMeta, sampled_landmarks_row
     from .video_analysis import analyse_extraction_row
 
     require(n > 0, f"--workouts must be > 0, got {n}")
-    matches, videos, predicted_sets = [], [], 0
+    tally, videos = SetTally(), []
     for i, labels in enumerate(workout_labels(n, seed)):
         w = workout_clip(labels, seed, i)
         name = f"workout-{seed}-{i:03d}"
@@ -118,11 +116,8 @@ def check_workouts(model, n: int, seed: int) -> dict:
         out = analyse_extraction_row(model, sampled_landmarks_row(meta, w.landmarks, w.world, model.contract))
         truth = [{"start_s": t.start_s, "end_s": t.end_s, "label": t.label, "reps": t.reps}
                  for t in w.segments if t.label != REST]
-        m = match_sets(out["segments"], truth)
-        predicted_sets += sum(s["label"] != "rest" for s in out["segments"])
-        matches += m
-        videos.append({"video": name, "duration_s": round(w.duration_s, 2), "sets": m})
-    return {"seed": int(seed), "scores": set_scores(matches, predicted_sets), "videos": videos}
+        videos.append({"video": name, "duration_s": round(w.duration_s, 2), "sets": tally.add(out["segments"], truth)})
+    return {"seed": int(seed), "scores": tally.scores(), "videos": videos}
 
 
 def run_analysis_check(predictions_uri: str | None, counts_uri: str | None = None, segments_uri: str | None = None,
@@ -160,7 +155,8 @@ def _print_sets(videos: list[dict], s: dict, what: str) -> None:
         print(f"  {v['video']}: " + "; ".join(
             f"{m['label']} -> {m.get('predicted', 'missed')} ({m['start_error_s']:.1f}/{m['end_error_s']:.1f} s, "
             f"reps {m['rep_error']:+d})" for m in v["sets"]))
-    print(f"{what} ({s['sets']} true sets, {s['predicted_sets']} predicted): label accuracy {s['label_accuracy']:.3f}, "
+    print(f"{what} ({s['sets']} true sets, {s['predicted_sets']} predicted, {s['false_sets']} overlapping none): "
+          f"label accuracy {s['label_accuracy']:.3f}, "
           f"boundaries within 1 s {s['boundaries_within_1s']:.3f} (median {s['median_boundary_error_s']:.2f} s), "
           f"reps off-by-one {s['reps']['off_by_one']:.3f}, MAE {s['reps']['mae']:.2f}")
 

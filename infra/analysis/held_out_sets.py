@@ -26,7 +26,7 @@ import numpy as np
 
 def main(real_dev_features: str, joined_features: str, truth_path: str, output: str | None) -> dict:
     from exercise_classifier import storage
-    from exercise_classifier.analysis.metrics import match_sets, set_scores
+    from exercise_classifier.analysis.metrics import SetTally
     from exercise_classifier.classes import CLASSES
     from exercise_classifier.model.artifacts import load_model_dir
     from exercise_classifier.model.config import Config
@@ -54,24 +54,23 @@ def main(real_dev_features: str, joined_features: str, truth_path: str, output: 
     negatives = stats_of(negative_videos(scfg.negatives_per_motion, contract, seed=cfg.train.seed + 2))
     table = storage.read_parquet_dir(joined_features, ROW_COLUMNS, optional=OPTIONAL_ROW_COLUMNS)
     rows = {r["uri"].rsplit("/", 1)[-1]: r for r in table.to_pylist()}
-    matches, predicted_sets, per_video = [], 0, []
+    tally, per_video = SetTally(), []
     for v in json.loads(storage.read_bytes(truth_path)):
         held = np.isin(groups, [s["source_repo"] for s in v["sets"]])
         fold = StatsModel.fit(np.concatenate([stats[~held], s_stats]), np.concatenate([y[~held], s_y]), len(CLASSES),
                               scfg, sample_weight=np.r_[np.ones((~held).sum()), np.full(len(s_y), scfg.synthetic_weight)],
                               negatives=negatives)
         out = analyse_extraction_row(dataclasses.replace(model, stats=fold), rows[v["video"]])
-        m = match_sets(out["segments"], v["sets"])
-        matches += m
-        predicted_sets += sum(s["label"] != "rest" for s in out["segments"])
+        m = tally.add(out["segments"], v["sets"])
         per_video.append({"video": v["video"], "held_out_sources": int(held.sum()), "sets": m})
         print(f"  {v['video']}: " + "; ".join(
             f"{x['label']} -> {x.get('predicted', 'missed')} ({x['start_error_s']:.1f}/{x['end_error_s']:.1f} s, "
             f"reps {x['rep_error']:+d})" for x in m))
     model.close()
-    result = {"scores": set_scores(matches, predicted_sets), "videos": per_video}
+    result = {"scores": tally.scores(), "videos": per_video}
     s = result["scores"]
-    print(f"sets ({s['sets']} true, {s['predicted_sets']} predicted), forests held out from the clips' sources: "
+    print(f"sets ({s['sets']} true, {s['predicted_sets']} predicted, {s['false_sets']} overlapping none), forests "
+          f"held out from the clips' sources: "
           f"label accuracy {s['label_accuracy']:.3f}, boundaries within 1 s {s['boundaries_within_1s']:.3f} "
           f"(median {s['median_boundary_error_s']:.2f} s), reps off-by-one {s['reps']['off_by_one']:.3f}, "
           f"MAE {s['reps']['mae']:.2f}")

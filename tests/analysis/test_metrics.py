@@ -45,3 +45,17 @@ def test_analysis_check_matches_counts_and_sets_by_path(tmp_path):
     assert sets["sets"] == 2 and sets["predicted_sets"] == 2 and sets["label_accuracy"] == 0.5
     assert sets["boundaries_within_1s"] == 0.5            # squat 0.5 / 0.5 s off: in; bench 1.5 / 1.5 s: out
     assert sets["median_boundary_error_s"] == 1.0 and sets["reps"]["off_by_one"] == 1.0
+    assert sets["false_sets"] == 0
+
+
+def test_set_tally_counts_sets_that_overlap_no_true_set():
+    from exercise_classifier.analysis.metrics import SetTally
+
+    seg = lambda a, b, label: {"start_s": a, "end_s": b, "label": label, "reps": 3}  # noqa: E731
+    tally = SetTally()
+    m = tally.add([seg(0, 2, "squat"), seg(2, 4, "rest"), seg(4, 10, "squat"), seg(11, 12, "lunge")],
+                  [seg(4.5, 10, "squat")])
+    assert [x["predicted"] for x in m] == ["squat"]
+    tally.add([seg(0, 5, "rest")], [seg(1, 4, "curl")])
+    s = tally.scores()
+    assert s["sets"] == 2 and s["predicted_sets"] == 3 and s["false_sets"] == 2 and s["label_accuracy"] == 0.5

@@ -178,3 +178,22 @@ def test_a_set_whose_run_starts_after_its_first_rep_keeps_it():
     for s, (_, start, end, _) in zip(ex, truth):
         assert abs(s.start_s - start) <= 0.5 and abs(s.end_s - end) <= 0.5, (s, start, end)
     assert all(x.end_s == pytest.approx(y.start_s) for x, y in zip(a.segments, a.segments[1:]))
+
+
+def test_one_quick_rep_between_sets_is_not_a_set():
+    """In a video of several sets, one rep shorter than ``MIN_ONE_REP_SET_S`` (a crouch while stepping in) is rest; a
+    slow single rep (a one-rep deadlift set) stays a set."""
+    from exercise_classifier.analysis.video import MIN_ONE_REP_SET_S, _assemble
+
+    for rep_s, kept in ((1.2, False), (MIN_ONE_REP_SET_S + 1.0, True)):
+        knee = np.concatenate([np.full(30, 172.0), _cycles(1, rep_s, 85.0, 172.0), np.full(30, 172.0),
+                               _cycles(5, 2.0, 85.0, 172.0), np.full(30, 172.0)])
+        values = {f"{s}_{j}": np.full(len(knee), 150.0) for j in SIDED_JOINTS for s in ("left", "right")}
+        values.update({c: np.zeros(len(knee)) for c in CENTRAL_SIGNALS})
+        values.update(left_knee=knee, right_knee=knee + 1.0)
+        sig = VideoSignals(np.arange(len(knee)) / FPS, values)
+        first = 30 + int(rep_s * FPS) + 15
+        labelled = [(Run(0, first, 0), "squat", 0.6), (Run(first, len(knee), 0), "squat", 0.9)]
+        a = _assemble(sig, labelled, FPS, sets_need_reps=True, reach_s=2.5)
+        sets = [(s.label, s.reps) for s in a.segments if s.label != REST]
+        assert sets == ([("squat", 1), ("squat", 5)] if kept else [("squat", 5)]), (rep_s, sets)
