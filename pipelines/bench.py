@@ -611,7 +611,10 @@ def plot(result: dict, path: str) -> None:
     cpus = sorted(int(k.split("_")[0]) for k in ext)
     a.plot(cpus, [ext[f"{c}_cpu"]["frames_per_s"] for c in cpus], "o-", label="extract (pipeline)")
     a.plot([1, n], [lim["pose_only_limit_frames_per_s"] / n, lim["pose_only_limit_frames_per_s"]], "k--",
-           label="pose-only limit (N processes)")
+           label="pose-only limit (N processes), before the runs")
+    after = result.get("limits_after", {}).get("pose_only_limit_frames_per_s")
+    if after:   # the ratios are taken against the mean of both: a machine that drifted shows as two lines
+        a.plot([1, n], [after / n, after], "--", color="tab:red", label="pose-only limit, after the N-CPU run")
     a.plot([1, n], [lim["decode_pose_limit_frames_per_s"] / n, lim["decode_pose_limit_frames_per_s"]], ":",
            color="grey", label="decode+pose limit")
     a.set(xlabel="CPUs", ylabel="sampled frames / s", title="throughput against cores", xticks=cpus)
