@@ -38,6 +38,8 @@ def add_arguments(p) -> None:
     p.add_argument("--workouts", type=int, default=0,
                    help="also score N synthetic multi-exercise workouts (the generator's truth; no predictions needed)")
     p.add_argument("--seed", type=int, default=2026, help="seed of the synthetic workouts (default 2026)")
+    p.add_argument("--with-negatives", action="store_true",
+                   help="every second workout also holds one non-exercise motion among its sets (not a set)")
     p.add_argument("--model", default=None, help="model for --workouts (default: the shipped model)")
     p.add_argument("--output", default=None, help="write the result as JSON here")
 
@@ -87,20 +89,30 @@ def check_segments(preds: list[dict], truth: list[dict]) -> dict:
     return {"scores": tally.scores(), "not_found": missing, "videos": videos}
 
 
-def workout_labels(n: int, seed: int, sets: tuple[int, int] = (2, 3)) -> list[list[str]]:
-    """The classes of ``n`` workouts: ``sets`` (inclusive) different classes each, drawn from the 22 by ``seed``."""
+def workout_labels(n: int, seed: int, sets: tuple[int, int] = (2, 3), *, negatives: bool = False) -> list[list[str]]:
+    """The classes of ``n`` workouts: ``sets`` (inclusive) different classes each, drawn from the 22 by ``seed``.
+    ``negatives``: every second workout also holds one non-exercise motion (walking, stretching, jumping jacks ...)
+    at a random place among its sets, drawn from its own stream (the classes stay those drawn without it)."""
     import numpy as np
 
     from ..classes import CLASSES
+    from ..synth.negatives import negative_names
 
     rng = np.random.default_rng([int(seed), 0x5345_5453])
-    return [[CLASSES[int(c)] for c in rng.choice(len(CLASSES), int(rng.integers(sets[0], sets[1] + 1)),
-                                                replace=False)] for _ in range(int(n))]
+    out = [[CLASSES[int(c)] for c in rng.choice(len(CLASSES), int(rng.integers(sets[0], sets[1] + 1)),
+                                               replace=False)] for _ in range(int(n))]
+    if negatives:
+        names, neg = list(negative_names()), np.random.default_rng([int(seed), 0x4E45_4753])
+        for w in out[1::2]:
+            w.insert(int(neg.integers(0, len(w) + 1)), names[int(neg.integers(len(names)))])
+    return out
 
 
-def check_workouts(model, n: int, seed: int) -> dict:
+def check_workouts(model, n: int, seed: int, *, negatives: bool = False) -> dict:
     """``n`` synthetic workouts through extract's featurisation and score's decision and analysis (no video: the
-    generator's landmarks are what pose would have returned), their sets scored against the generator's truth."""
+    generator's landmarks are what pose would have returned), their sets scored against the generator's truth.
+    ``negatives``: with non-exercise motion among the sets (:func:`workout_labels`); it is not a set, so a set
+    found there counts among ``false_sets``."""
     from ..analysis.metrics import SetTally
     from ..synth.workouts import REST, workout_clip
     from .rows import VideoMeta, sampled_landmarks_row
@@ -108,20 +120,23 @@ def check_workouts(model, n: int, seed: int) -> dict:
 
     require(n > 0, f"--workouts must be > 0, got {n}")
     tally, videos = SetTally(), []
-    for i, labels in enumerate(workout_labels(n, seed)):
+    from ..synth.generate import is_negative
+
+    for i, labels in enumerate(workout_labels(n, seed, negatives=negatives)):
         w = workout_clip(labels, seed, i)
         name = f"workout-{seed}-{i:03d}"
         meta = VideoMeta(uri=f"synthetic://workouts/{name}", video_id=name, width=w.width, height=w.height,
                          fps=float(w.fps), frame_count=w.frames, duration_s=w.duration_s)
         out = analyse_extraction_row(model, sampled_landmarks_row(meta, w.landmarks, w.world, model.contract))
         truth = [{"start_s": t.start_s, "end_s": t.end_s, "label": t.label, "reps": t.reps}
-                 for t in w.segments if t.label != REST]
+                 for t in w.segments if t.label != REST and not is_negative(t.label)]
         videos.append({"video": name, "duration_s": round(w.duration_s, 2), "sets": tally.add(out["segments"], truth)})
-    return {"seed": int(seed), "scores": tally.scores(), "videos": videos}
+    return {"seed": int(seed), "negatives": bool(negatives), "scores": tally.scores(), "videos": videos}
 
 
 def run_analysis_check(predictions_uri: str | None, counts_uri: str | None = None, segments_uri: str | None = None,
-                       *, workouts: int = 0, seed: int = 2026, model_uri: str | None = None) -> dict:
+                       *, workouts: int = 0, seed: int = 2026, model_uri: str | None = None,
+                       negatives: bool = False) -> dict:
     require(counts_uri is not None or segments_uri is not None or workouts > 0,
             "give --counts, --segments, --workouts or several")
     out = {}
@@ -131,7 +146,7 @@ def run_analysis_check(predictions_uri: str | None, counts_uri: str | None = Non
 
         model = load_model_dir(model_uri or default_model_uri())
         try:
-            out["workouts"] = check_workouts(model, workouts, seed)
+            out["workouts"] = check_workouts(model, workouts, seed, negatives=negatives)
         finally:
             model.close()
     if counts_uri is None and segments_uri is None:
@@ -163,7 +178,7 @@ def _print_sets(videos: list[dict], s: dict, what: str) -> None:
 
 def run(args) -> int:
     r = run_analysis_check(args.predictions, args.counts, args.segments, workouts=args.workouts, seed=args.seed,
-                           model_uri=args.model)
+                           model_uri=args.model, negatives=args.with_negatives)
     if "reps" in r:
         for c in r["reps"]["clips"]:
             print(f"  {c['error']:+3d}  predicted {c['predicted']:3d}  counted {c['reps']:3d}"
@@ -178,7 +193,9 @@ def run(args) -> int:
     if "segments" in r:
         _print_sets(r["segments"]["videos"], r["segments"]["scores"], "sets")
     if "workouts" in r:
-        _print_sets(r["workouts"]["videos"], r["workouts"]["scores"], f"synthetic workouts (seed {r['workouts']['seed']})")
+        w = r["workouts"]
+        _print_sets(w["videos"], w["scores"],
+                    f"synthetic workouts (seed {w['seed']}{', with non-exercise motion' if w['negatives'] else ''})")
     if args.output:
         storage.write_bytes_atomic(args.output, json.dumps(r, indent=1, default=float).encode())
     return 0

@@ -121,3 +121,16 @@ def test_workout_check_scores_the_generators_sets(default_model):
     s = r["scores"]
     assert s["sets"] == sum(len(w) for w in labels[:3]) == sum(len(v["sets"]) for v in r["videos"])
     assert s["label_accuracy"] >= 0.8 and s["boundaries_within_1s"] >= 0.8 and s["reps"]["off_by_one"] >= 0.8, s
+    assert s["false_sets"] == 0, s
+
+
+def test_non_exercise_motion_between_sets_is_not_a_set(default_model):
+    """``--with-negatives``: jumping jacks among a workout's sets (the second workout of seed 2026) are rest; its
+    true sets are still all found."""
+    from exercise_classifier.pipelines.analysis_check import check_workouts, workout_labels
+
+    labels = workout_labels(2, 2026, negatives=True)
+    assert labels[0] == workout_labels(2, 2026)[0] and "jumping jacks" in labels[1]
+    r = check_workouts(default_model, 2, 2026, negatives=True)
+    assert r["scores"]["sets"] == len(labels[0]) + len(labels[1]) - 1      # the motion is not a true set
+    assert r["scores"]["false_sets"] == 0 and all(m["found"] for v in r["videos"] for m in v["sets"]), r["scores"]
