@@ -171,8 +171,8 @@ def _edge_touches(x: np.ndarray, found: np.ndarray, polarity: int) -> list[int]:
     return out
 
 
-def _count_signal(x: np.ndarray, fps: float, two_way: bool = False, rests: str | None = None,
-                  known_first: bool = False, polarity: int | None = None) -> tuple[list[int], list[tuple[int, int]], int]:
+def _count_signal(x: np.ndarray, fps: float, two_way: bool = False, rests: str | None = None, known_first: bool = False,
+                  polarity: int | None = None) -> tuple[list[int], list[tuple[int, int]], int]:
     idx, prom, pol = turning_points(x, fps, rests=rests, known_first=known_first, polarity=polarity)
     if not two_way or not len(idx):
         return list(idx), _rep_bounds(pol * x, idx, prom), pol

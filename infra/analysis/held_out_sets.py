@@ -57,9 +57,9 @@ def main(real_dev_features: str, joined_features: str, truth_path: str, output: 
     tally, per_video = SetTally(), []
     for v in json.loads(storage.read_bytes(truth_path)):
         held = np.isin(groups, [s["source_repo"] for s in v["sets"]])
+        weights = np.r_[np.ones((~held).sum()), np.full(len(s_y), scfg.synthetic_weight)]
         fold = StatsModel.fit(np.concatenate([stats[~held], s_stats]), np.concatenate([y[~held], s_y]), len(CLASSES),
-                              scfg, sample_weight=np.r_[np.ones((~held).sum()), np.full(len(s_y), scfg.synthetic_weight)],
-                              negatives=negatives)
+                              scfg, sample_weight=weights, negatives=negatives)
         out = analyse_extraction_row(dataclasses.replace(model, stats=fold), rows[v["video"]])
         m = tally.add(out["segments"], v["sets"])
         per_video.append({"video": v["video"], "held_out_sources": int(held.sum()), "sets": m})
