@@ -114,14 +114,13 @@ def check_workouts(model, n: int, seed: int, *, negatives: bool = False) -> dict
     ``negatives``: with non-exercise motion among the sets (:func:`workout_labels`); it is not a set, so a set
     found there counts among ``false_sets``."""
     from ..analysis.metrics import SetTally
+    from ..synth.generate import is_negative
     from ..synth.workouts import REST, workout_clip
     from .rows import VideoMeta, sampled_landmarks_row
     from .video_analysis import analyse_extraction_row
 
     require(n > 0, f"--workouts must be > 0, got {n}")
     tally, videos = SetTally(), []
-    from ..synth.generate import is_negative
-
     for i, labels in enumerate(workout_labels(n, seed, negatives=negatives)):
         w = workout_clip(labels, seed, i)
         name = f"workout-{seed}-{i:03d}"
