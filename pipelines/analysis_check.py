@@ -164,7 +164,9 @@ def run_analysis_check(predictions_uri: str | None, counts_uri: str | None = Non
     return out
 
 
-def _print_sets(videos: list[dict], s: dict, what: str) -> None:
+def print_sets(videos: list[dict], s: dict, what: str) -> None:
+    """Each video's sets (true label -> predicted, start/end error, rep error), then ``s`` (:class:`SetTally`
+    scores) in one line."""
     for v in videos:
         print(f"  {v['video']}: " + "; ".join(
             f"{m['label']} -> {m.get('predicted', 'missed')} ({m['start_error_s']:.1f}/{m['end_error_s']:.1f} s, "
@@ -190,11 +192,11 @@ def run(args) -> int:
         if r["reps"]["not_found"]:
             print(f"  {len(r['reps']['not_found'])} counted clips not among the predictions (or without a count)")
     if "segments" in r:
-        _print_sets(r["segments"]["videos"], r["segments"]["scores"], "sets")
+        print_sets(r["segments"]["videos"], r["segments"]["scores"], "sets")
     if "workouts" in r:
         w = r["workouts"]
-        _print_sets(w["videos"], w["scores"],
-                    f"synthetic workouts (seed {w['seed']}{', with non-exercise motion' if w['negatives'] else ''})")
+        print_sets(w["videos"], w["scores"],
+                   f"synthetic workouts (seed {w['seed']}{', with non-exercise motion' if w['negatives'] else ''})")
     if args.output:
         storage.write_bytes_atomic(args.output, json.dumps(r, indent=1, default=float).encode())
     return 0

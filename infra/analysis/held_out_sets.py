@@ -31,6 +31,7 @@ def main(real_dev_features: str, joined_features: str, truth_path: str, output: 
     from exercise_classifier.model.artifacts import load_model_dir
     from exercise_classifier.model.config import Config
     from exercise_classifier.model.stats_model import StatsModel, stats_of
+    from exercise_classifier.pipelines.analysis_check import print_sets
     from exercise_classifier.pipelines.datasets import dataset_contract, negative_videos, read_videos, synthetic_videos
     from exercise_classifier.pipelines.runtime import quiet_ray_data, ray_session
     from exercise_classifier.pipelines.score import default_model_uri
@@ -61,19 +62,11 @@ def main(real_dev_features: str, joined_features: str, truth_path: str, output: 
         fold = StatsModel.fit(np.concatenate([stats[~held], s_stats]), np.concatenate([y[~held], s_y]), len(CLASSES),
                               scfg, sample_weight=weights, negatives=negatives)
         out = analyse_extraction_row(dataclasses.replace(model, stats=fold), rows[v["video"]])
-        m = tally.add(out["segments"], v["sets"])
-        per_video.append({"video": v["video"], "held_out_sources": int(held.sum()), "sets": m})
-        print(f"  {v['video']}: " + "; ".join(
-            f"{x['label']} -> {x.get('predicted', 'missed')} ({x['start_error_s']:.1f}/{x['end_error_s']:.1f} s, "
-            f"reps {x['rep_error']:+d})" for x in m))
+        per_video.append({"video": v["video"], "held_out_sources": int(held.sum()),
+                          "sets": tally.add(out["segments"], v["sets"])})
     model.close()
     result = {"scores": tally.scores(), "videos": per_video}
-    s = result["scores"]
-    print(f"sets ({s['sets']} true, {s['predicted_sets']} predicted, {s['false_sets']} overlapping none), forests "
-          f"held out from the clips' sources: "
-          f"label accuracy {s['label_accuracy']:.3f}, boundaries within 1 s {s['boundaries_within_1s']:.3f} "
-          f"(median {s['median_boundary_error_s']:.2f} s), reps off-by-one {s['reps']['off_by_one']:.3f}, "
-          f"MAE {s['reps']['mae']:.2f}")
+    print_sets(per_video, result["scores"], "sets, forests held out from the clips' sources")
     if output:
         storage.write_bytes_atomic(output, json.dumps(result, indent=1, default=float).encode())
     return result

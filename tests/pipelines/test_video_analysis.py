@@ -8,8 +8,7 @@ import pytest
 
 from exercise_classifier.contract import Preprocessing
 from exercise_classifier.features.descriptors import landmark_kinematics
-from exercise_classifier.pipelines.decode import sample_mask_step
-from exercise_classifier.pipelines.rows import VideoMeta, landmarks_row
+from exercise_classifier.pipelines.rows import VideoMeta, sampled_landmarks_row
 from exercise_classifier.pipelines.video_analysis import ANALYSIS_FIELDS, analyse_row
 
 pytestmark = pytest.mark.slow
@@ -27,14 +26,12 @@ def default_model():
 
 def _featurise(landmarks, world, fps, width, height):
     """Sample like extract, featurise like extract: the sampled indices, features, segments and landmarks."""
-    contract = Preprocessing()
-    idx = np.flatnonzero([sample_mask_step(k, fps, contract.sample_fps) for k in range(len(landmarks))])
     meta = VideoMeta(uri="mem://clip", video_id="clip", label=None, group=None, width=width, height=height,
                      fps=float(fps), frame_count=len(landmarks))
-    row = landmarks_row(meta, landmarks[idx], world[idx], idx, contract)
-    return (idx, np.asarray(row["features"], np.float32), np.asarray(row["feature_segment"]),
-            np.asarray(row["landmarks"], np.float32), np.asarray(row["world_landmarks"], np.float32),
-            np.asarray(row["feature_frame"]))
+    row = sampled_landmarks_row(meta, landmarks, world, Preprocessing())
+    return (np.asarray(row["frame_index"]), np.asarray(row["features"], np.float32),
+            np.asarray(row["feature_segment"]), np.asarray(row["landmarks"], np.float32),
+            np.asarray(row["world_landmarks"], np.float32), np.asarray(row["feature_frame"]))
 
 
 def _analyse(model, landmarks, world, fps, width, height):
